@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/server"
+	"github.com/spf13/cobra"
+)
+
+func newServe(stdout, stderr io.Writer) *cobra.Command {
+	cfg := server.Config{}
+	var noAuthDetail, debug bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Rampart server",
+		Long: `Run the Rampart server on the embedded default: SQLite in the data
+directory, HTTPS with a self-signed certificate generated on first start.
+With --demo an empty data directory gets the demo fleet, an Automation API
+application and credentials.json, and virtual agents check in.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+				return fmt.Errorf("--tls-cert and --tls-key go together")
+			}
+			level := slog.LevelInfo
+			if debug {
+				level = slog.LevelDebug
+			}
+			cfg.Log, cfg.Stdout, cfg.AuthDetail = newLogger(stderr, level), stdout, !noAuthDetail
+			ctx := cmd.Context()
+			srv, err := server.Open(ctx, cfg)
+			if err != nil {
+				return fail(err)
+			}
+			defer srv.Close()
+			if err := srv.Listen(); err != nil {
+				return fail(err)
+			}
+			if cfg.Demo {
+				path, err := srv.PrepareDemo(ctx)
+				if err != nil {
+					return fail(err)
+				}
+				fmt.Fprintf(stdout, "Demo credentials (Apex Central application ID and API key) are in %s\n", path)
+			}
+			fmt.Fprintf(stdout, "Rampart is listening on %s\n", srv.URL())
+			if err := srv.Run(ctx); err != nil {
+				return fail(err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "./rampart-data", "directory for the database, keys, certificate and credentials")
+	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "address to listen on")
+	f.BoolVar(&cfg.Demo, "demo", false, "load the demo fleet and run virtual agents")
+	f.BoolVar(&cfg.HTTP, "http", false, "serve plain HTTP instead of HTTPS")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate to serve instead of the generated one")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
+	f.BoolVar(&noAuthDetail, "no-auth-detail", false, "do not explain refused Apex Central tokens in X-Rampart-Auth-Detail")
+	f.DurationVar(&cfg.AgentInterval, "agent-interval", 2*time.Second, "how often each virtual agent checks in")
+	f.BoolVar(&debug, "debug", false, "log at debug level")
+	return cmd
+}

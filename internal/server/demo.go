@@ -1,0 +1,58 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/rampart-sec/rampart/internal/demo"
+	"github.com/rampart-sec/rampart/internal/fleet"
+)
+
+// PrepareDemo loads the demo fleet into an empty store and, the first time,
+// creates an application and writes credentials.json (mode 0600). On a
+// data directory that already holds state it only refreshes the URL in
+// credentials.json. It returns the credentials file's path.
+func (s *Server) PrepareDemo(ctx context.Context) (string, error) {
+	servers, err := s.Fleet.Servers(ctx, fleet.ServerFilter{})
+	if err != nil {
+		return "", err
+	}
+	if len(servers) == 0 {
+		if err := demo.Load(ctx, s.Fleet); err != nil {
+			return "", err
+		}
+	}
+	path := filepath.Join(s.cfg.DataDir, credentialsFile)
+	creds := map[string]any{}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		app, err := s.Apps.Add(ctx, "Rampart demo", 0, true)
+		if err != nil {
+			return "", fmt.Errorf("creating demo application: %w", err)
+		}
+		creds["apex_application_id"], creds["apex_api_key"] = app.ID, app.APIKey
+	case err != nil:
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	default:
+		if err := json.Unmarshal(data, &creds); err != nil {
+			return "", fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	creds["url"] = s.URL()
+	if s.tlsCert != nil {
+		creds["tls_sha256_fingerprint"] = Fingerprint(s.tlsCert.Certificate[0])
+	}
+	out, err := json.MarshalIndent(creds, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encoding credentials: %w", err)
+	}
+	if err := writeFile(path, append(out, '\n'), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
+}

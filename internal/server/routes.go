@@ -1,0 +1,60 @@
+package server
+
+import (
+	"net/http"
+	"path"
+	"strings"
+)
+
+// routes is every route Rampart serves, in one place.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+
+	// Apex Central Automation API. Paths arrive lower-cased and cleaned
+	// (see normalizePath); a known path asked with another method is -50.
+	apex, auth := s.apex, s.apex.Authenticate
+	mux.Handle("GET /webapp/api/agentresource/productagents", auth(http.HandlerFunc(apex.ListAgents)))
+	mux.Handle("POST /webapp/api/agentresource/productagents", auth(http.HandlerFunc(apex.ActOnAgents)))
+	mux.Handle("/webapp/api/agentresource/productagents", apex.MethodNotAllowed("GET, POST"))
+	mux.Handle("GET /webapp/api/serverresource/productservers", auth(http.HandlerFunc(apex.ListServers)))
+	mux.Handle("POST /webapp/api/serverresource/productservers", auth(http.HandlerFunc(apex.DeployUpdateSources)))
+	mux.Handle("/webapp/api/serverresource/productservers", apex.MethodNotAllowed("GET, POST"))
+	mux.HandleFunc("/webapp/api/", apex.NotFound)
+
+	// The agent protocol (docs/agent-protocol.md).
+	mux.HandleFunc("POST /agent/v1/checkin", s.agents.CheckIn)
+	mux.HandleFunc("POST /agent/v1/results", s.agents.Results)
+
+	return normalizePath(mux)
+}
+
+// normalizePath cleans the path before the mux sees it, so that ServeMux
+// never answers a POST to ".../ProductAgents/" or "//WebApp/..." with a 301
+// redirect (clients do not follow a redirected POST), and lower-cases the
+// Apex Central paths, which the vendor's IIS matches case-insensitively.
+// r.RequestURI is left as received: the checksum is computed over it.
+func normalizePath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == "" {
+			p = "/"
+		}
+		clean := path.Clean("/" + p)
+		if lower := strings.ToLower(clean); strings.HasPrefix(lower, "/webapp/") || lower == "/webapp" {
+			clean = lower
+		}
+		if clean != r.URL.Path {
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path, u.RawPath = clean, ""
+			r2.URL = &u
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,216 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/agentproto"
+	"github.com/rampart-sec/rampart/internal/apexcentral"
+	"github.com/rampart-sec/rampart/internal/fleet"
+	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/sealing"
+	"github.com/rampart-sec/rampart/internal/simulator"
+	"github.com/rampart-sec/rampart/internal/store/sqlite"
+	"github.com/rampart-sec/rampart/internal/store/sqlstore"
+)
+
+// Server is one Rampart node. Build it with Open, run it with Run.
+type Server struct {
+	cfg      Config
+	store    *sqlstore.Store
+	Apps     *identity.Service
+	Fleet    *fleet.Service
+	apex     *apexcentral.API
+	agents   *agentproto.Handler
+	tlsCert  *tls.Certificate
+	listener net.Listener
+}
+
+// Open prepares the data directory (store, keys, certificate) and the
+// services, but does not listen yet.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AgentInterval <= 0 {
+		cfg.AgentInterval = 2 * time.Second
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	s := &Server{cfg: cfg, store: st}
+	if err := s.init(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init() error {
+	box, err := sealing.LoadOrCreate(filepath.Join(s.cfg.DataDir, sealingKeyFile))
+	if err != nil {
+		return fmt.Errorf("loading sealing key: %w", err)
+	}
+	token, err := loadOrCreateToken(filepath.Join(s.cfg.DataDir, agentTokenFile))
+	if err != nil {
+		return err
+	}
+	s.Apps = identity.NewService(s.store, box, s.cfg.Now, nil)
+	s.Fleet = fleet.NewService(s.store, s.cfg.Now, nil)
+	s.apex = &apexcentral.API{Apps: s.Apps, Fleet: s.Fleet, Now: s.cfg.Now, Log: s.cfg.Log, AuthDetail: s.cfg.AuthDetail}
+	s.agents = &agentproto.Handler{Fleet: s.Fleet, Token: token, Log: s.cfg.Log}
+	if !s.cfg.HTTP {
+		cf, kf := s.cfg.TLSCert, s.cfg.TLSKey
+		if cf == "" {
+			cf, kf = filepath.Join(s.cfg.DataDir, certFile), filepath.Join(s.cfg.DataDir, keyFile)
+		}
+		cert, err := loadOrCreateCert(cf, kf, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		s.tlsCert = &cert
+	}
+	return nil
+}
+
+// Close releases the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+// Handler is the server's whole HTTP surface, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.routes() }
+
+// URL is the base URL clients reach the server at, once it listens.
+func (s *Server) URL() string {
+	scheme := "https"
+	if s.cfg.HTTP {
+		scheme = "http"
+	}
+	return scheme + "://" + s.listener.Addr().String()
+}
+
+// Listen binds the listening socket.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)
+	}
+	s.listener = ln
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully. Listen must have
+// been called.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	ln := s.listener
+	if s.tlsCert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*s.tlsCert}, MinVersion: tls.VersionTLS12})
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	simCtx, stopSim := context.WithCancel(ctx)
+	defer stopSim()
+	if s.cfg.Demo {
+		if err := s.startVirtualAgents(simCtx); err != nil {
+			s.cfg.Log.Error("starting virtual agents", "err", err)
+		}
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	stopSim()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	return nil
+}
+
+// startVirtualAgents runs a virtual agent for every agent in the store,
+// talking to this server over the agent protocol like a real one would.
+func (s *Server) startVirtualAgents(ctx context.Context) error {
+	agents, err := s.Fleet.Agents(ctx, fleet.AgentFilter{})
+	if err != nil {
+		return err
+	}
+	token, err := os.ReadFile(filepath.Join(s.cfg.DataDir, agentTokenFile))
+	if err != nil {
+		return fmt.Errorf("reading agent token: %w", err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if s.tlsCert != nil {
+		pool := x509.NewCertPool()
+		leaf, err := x509.ParseCertificate(s.tlsCert.Certificate[0])
+		if err != nil {
+			return fmt.Errorf("parsing own certificate: %w", err)
+		}
+		pool.AddCert(leaf)
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	}
+	base := s.URL()
+	if host, port, err := net.SplitHostPort(s.listener.Addr().String()); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			base = strings.Replace(base, s.listener.Addr().String(), net.JoinHostPort("127.0.0.1", port), 1)
+		}
+	}
+	sim := &simulator.Fleet{
+		Client:   &agentproto.Client{BaseURL: base, Token: strings.TrimSpace(string(token)), HTTP: &http.Client{Transport: transport, Timeout: 30 * time.Second}},
+		Interval: s.cfg.AgentInterval,
+		Log:      s.cfg.Log,
+	}
+	virtual := make([]simulator.Agent, len(agents))
+	for i, a := range agents {
+		virtual[i] = simulator.Agent{ID: a.EntityID, ServerID: a.ManagingServerID}
+	}
+	go sim.Run(ctx, virtual)
+	s.cfg.Log.Info("virtual agents started", "count", len(virtual), "interval", s.cfg.AgentInterval)
+	return nil
+}
+
+func loadOrCreateToken(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(data)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("reading agent token: %w", err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating agent token: %w", err)
+	}
+	token := hex.EncodeToString(b)
+	if err := writeFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return token, nil
+}

@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is the shared engine. Outside a transaction, reads go to the read
+// pool and writes to the writer; inside one, everything goes to the
+// transaction.
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+	tx     *sql.Tx
+}
+
+// New returns a Store that writes through writer and reads through reader
+// (the same *sql.DB is fine when the engine needs no split).
+func New(writer, reader *sql.DB) *Store {
+	return &Store{writer: writer, reader: reader}
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+func (s *Store) r() querier {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.reader
+}
+
+func (s *Store) w() querier {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.writer
+}
+
+// inTx runs fn with a Store bound to one write transaction, or to the
+// current one when s is already inside a transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	if err := fn(&Store{writer: s.writer, reader: s.reader, tx: tx}); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
+}
+
+// DB returns the writer pool, for engines' housekeeping and tests.
+func (s *Store) DB() *sql.DB { return s.writer }
