@@ -65,10 +65,8 @@ func Load(ctx context.Context, f *fleet.Service) error {
 			return fmt.Errorf("loading demo fleet: %w", err)
 		}
 	}
-	for _, a := range Agents() {
-		if err := f.AddAgent(ctx, a); err != nil {
-			return fmt.Errorf("loading demo fleet: %w", err)
-		}
+	if err := f.AddAgents(ctx, Agents()); err != nil {
+		return fmt.Errorf("loading demo fleet: %w", err)
 	}
 	return nil
 }

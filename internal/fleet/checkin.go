@@ -46,7 +46,7 @@ func (s *Service) Report(ctx context.Context, agentID string, results []Result) 
 	return s.store.InTx(ctx, func(tx Store) error {
 		for _, r := range results {
 			c, err := tx.Command(ctx, r.CommandID)
-			if errors.Is(err, ErrCommandNotFound) || (err == nil && c.AgentID != agentID) {
+			if errors.Is(err, ErrCommandNotFound) || (err == nil && Key(c.AgentID) != Key(agentID)) {
 				return fmt.Errorf("%w: %s", ErrCommandNotFound, r.CommandID)
 			}
 			if err != nil {

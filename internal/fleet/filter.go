@@ -60,6 +60,9 @@ func Key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // that a malformed filter matches nothing rather than failing.
 func NormalizeIP(s string) string {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.String()
 	}
@@ -71,16 +74,29 @@ func NormalizeIP(s string) string {
 // Input that is not 12 hex digits is returned upper-cased as is.
 func NormalizeMAC(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
-	hex := strings.NewReplacer(":", "", "-", "", ".", "").Replace(s)
-	if len(hex) != 12 || strings.Trim(hex, "0123456789ABCDEF") != "" {
+	var hex [12]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ':' || c == '-' || c == '.':
+			continue
+		case n < 12 && ('0' <= c && c <= '9' || 'A' <= c && c <= 'F'):
+			hex[n] = c
+			n++
+		default:
+			return s
+		}
+	}
+	if n != 12 {
 		return s
 	}
-	var b strings.Builder
+	out := make([]byte, 0, 17)
 	for i := 0; i < 12; i += 2 {
 		if i > 0 {
-			b.WriteByte('-')
+			out = append(out, '-')
 		}
-		b.WriteString(hex[i : i+2])
+		out = append(out, hex[i], hex[i+1])
 	}
-	return b.String()
+	return string(out)
 }

@@ -76,22 +76,36 @@ func (s *Service) AddServer(ctx context.Context, srv Server) error {
 
 // AddAgent registers an agent with its managing server.
 func (s *Service) AddAgent(ctx context.Context, a Agent) error {
-	if a.EntityID == "" || a.HostName == "" {
-		return fmt.Errorf("%w: an agent needs an entity ID and a host name", ErrInvalid)
+	return s.AddAgents(ctx, []Agent{a})
+}
+
+// AddAgents registers agents in one transaction: all of them or none.
+func (s *Service) AddAgents(ctx context.Context, agents []Agent) error {
+	for i := range agents {
+		a := &agents[i]
+		if a.EntityID == "" || a.HostName == "" {
+			return fmt.Errorf("%w: an agent needs an entity ID and a host name", ErrInvalid)
+		}
+		if a.Isolation == "" {
+			a.Isolation = StatusNormal
+		}
+		if !a.Isolation.Valid() {
+			return fmt.Errorf("%w: unknown isolation status %q", ErrInvalid, a.Isolation)
+		}
+		macs := make([]string, len(a.MACAddresses))
+		for j, m := range a.MACAddresses {
+			macs[j] = NormalizeMAC(m)
+		}
+		a.MACAddresses = macs
 	}
-	if a.Isolation == "" {
-		a.Isolation = StatusNormal
-	}
-	if !a.Isolation.Valid() {
-		return fmt.Errorf("%w: unknown isolation status %q", ErrInvalid, a.Isolation)
-	}
-	for i, m := range a.MACAddresses {
-		a.MACAddresses[i] = NormalizeMAC(m)
-	}
-	if err := s.store.InsertAgent(ctx, a); err != nil {
-		return fmt.Errorf("adding agent %s: %w", a.EntityID, err)
-	}
-	return nil
+	return s.store.InTx(ctx, func(tx Store) error {
+		for _, a := range agents {
+			if err := tx.InsertAgent(ctx, a); err != nil {
+				return fmt.Errorf("adding agent %s: %w", a.EntityID, err)
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Service) enqueue(ctx context.Context, tx Store, agentID string, kind CommandKind, params map[string]string) error {

@@ -45,6 +45,7 @@ type Service struct {
 	sealer Sealer
 	now    func() time.Time
 	newID  func() string
+	cache  appCache
 }
 
 // NewService returns a Service over store that seals keys with sealer.
@@ -83,13 +84,22 @@ func (s *Service) Add(ctx context.Context, name string, timeout time.Duration, e
 }
 
 // Get returns the application with its API key opened, for verifying a
-// request's signature.
+// request's signature. It may answer from a cache (see CacheTTL).
 func (s *Service) Get(ctx context.Context, id string) (Application, error) {
+	now := time.Now()
+	if app, ok := s.cache.get(id, now); ok {
+		return app, nil
+	}
 	sealed, err := s.store.Application(ctx, id)
 	if err != nil {
 		return Application{}, fmt.Errorf("reading application %s: %w", id, err)
 	}
-	return s.open(sealed)
+	app, err := s.open(sealed)
+	if err != nil {
+		return Application{}, err
+	}
+	s.cache.put(app, now)
+	return app, nil
 }
 
 // List returns every application without its API key, oldest first.
@@ -112,6 +122,7 @@ func (s *Service) SetEnabled(ctx context.Context, id string, enabled bool) error
 		return fmt.Errorf("reading application %s: %w", id, err)
 	}
 	sealed.Enabled = enabled
+	defer s.cache.drop(id)
 	if err := s.store.UpdateApplication(ctx, sealed); err != nil {
 		return fmt.Errorf("updating application %s: %w", id, err)
 	}
@@ -128,6 +139,7 @@ func (s *Service) Update(ctx context.Context, id, name string, timeout time.Dura
 		return fmt.Errorf("reading application %s: %w", id, err)
 	}
 	sealed.Name, sealed.Timeout = strings.TrimSpace(name), timeout
+	defer s.cache.drop(id)
 	if err := s.store.UpdateApplication(ctx, sealed); err != nil {
 		return fmt.Errorf("updating application %s: %w", id, err)
 	}
@@ -146,6 +158,7 @@ func (s *Service) RotateKey(ctx context.Context, id string) (Application, error)
 	if err != nil {
 		return Application{}, err
 	}
+	defer s.cache.drop(id)
 	if err := s.store.UpdateApplication(ctx, sealed); err != nil {
 		return Application{}, fmt.Errorf("updating application %s: %w", id, err)
 	}
@@ -154,6 +167,7 @@ func (s *Service) RotateKey(ctx context.Context, id string) (Application, error)
 
 // Remove deletes the application.
 func (s *Service) Remove(ctx context.Context, id string) error {
+	defer s.cache.drop(id)
 	if err := s.store.DeleteApplication(ctx, id); err != nil {
 		return fmt.Errorf("removing application %s: %w", id, err)
 	}

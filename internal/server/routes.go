@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /webapp/api/serverresource/productservers", auth(http.HandlerFunc(apex.DeployUpdateSources)))
 	mux.Handle("/webapp/api/serverresource/productservers", apex.MethodNotAllowed("GET, POST"))
 	mux.HandleFunc("/webapp/api/", apex.NotFound)
+	mux.HandleFunc("/webapp/api", apex.NotFound) // else the mux redirects to the folder
 
 	// The agent protocol (docs/agent-protocol.md).
 	mux.HandleFunc("POST /agent/v1/checkin", s.agents.CheckIn)

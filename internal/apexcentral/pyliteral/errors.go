@@ -8,7 +8,7 @@ import (
 // SyntaxError describes where and why parsing failed.
 type SyntaxError struct {
 	Offset int    // byte offset in the input where the problem was found
-	Msg    string // e.g. "unterminated string", "expected ':' after dict key", "unexpected character 'x'"
+	Msg    string // e.g. "unterminated string starting at offset 1", "expected ':' after dict key", "unexpected character 'x'"
 }
 
 // Error formats the error as "at offset N: message", the form API clients

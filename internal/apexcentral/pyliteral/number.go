@@ -9,7 +9,8 @@ import (
 // The syntax is Python's decimal literals, which include JSON's numbers:
 // digits may be grouped with single underscores (1_000), floats may omit
 // either side of the point (1. and .5), and an integer other than zero may
-// not start with 0 (Python 3 reserves that for nothing, JSON forbids it).
+// not start with 0, which Python 3 rejects so that 012 is never mistaken
+// for the octal of Python 2.
 // Integers become int64 and floats float64; values neither can hold are
 // errors rather than silently rounded or turned into infinity.
 func (p *parser) parseNumber() (any, error) {

@@ -18,22 +18,26 @@ type querier interface {
 // pool and writes to the writer; inside one, everything goes to the
 // transaction.
 type Store struct {
-	writer *sql.DB
-	reader *sql.DB
-	tx     *sql.Tx
+	writer *cachedDB
+	reader *cachedDB
+	tx     *txQuerier
 }
 
 // New returns a Store that writes through writer and reads through reader
 // (the same *sql.DB is fine when the engine needs no split).
 func New(writer, reader *sql.DB) *Store {
-	return &Store{writer: writer, reader: reader}
+	s := &Store{writer: newCachedDB(writer), reader: newCachedDB(reader)}
+	if reader == writer {
+		s.reader = s.writer
+	}
+	return s
 }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	err := s.writer.Close()
+	err := s.writer.close()
 	if s.reader != s.writer {
-		err = errors.Join(err, s.reader.Close())
+		err = errors.Join(err, s.reader.close())
 	}
 	return err
 }
@@ -58,11 +62,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.writer.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	if err := fn(&Store{writer: s.writer, reader: s.reader, tx: tx}); err != nil {
+	if err := fn(&Store{writer: s.writer, reader: s.reader, tx: &txQuerier{tx: tx, cache: s.writer}}); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
 		}
@@ -75,4 +79,4 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 // DB returns the writer pool, for engines' housekeeping and tests.
-func (s *Store) DB() *sql.DB { return s.writer }
+func (s *Store) DB() *sql.DB { return s.writer.db }
