@@ -13,7 +13,7 @@ import (
 
 // ListAgents serves GET /WebApp/API/AgentResource/ProductAgents.
 func (api *API) ListAgents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	agents, err := api.Fleet.Agents(r.Context(), fleet.AgentFilter{
 		EntityID: q.Get("entity_id"), IPAddress: q.Get("ip_address"), MACAddress: q.Get("mac_address"),
 		HostName: q.Get("host_name"), Product: q.Get("product"), ManagingServerID: q.Get("managing_server_id"),
@@ -25,15 +25,35 @@ func (api *API) ListAgents(w http.ResponseWriter, r *http.Request) {
 	writeOK(w, toProductAgents(agents))
 }
 
-// agentActionBody is the body of POST ProductAgents. Strings are decoded
-// by hand so that a wrong type is a precise -21.
+// agentActionBody is the body of a POST, by lower-cased key: the vendor
+// binds body fields case-insensitively, as it does query parameters.
+// Values are decoded by hand so that a wrong type is a precise -21.
 type agentActionBody map[string]json.RawMessage
+
+// decodeBody decodes a POST body into an agentActionBody.
+func decodeBody(raw []byte) (agentActionBody, error) {
+	var body map[string]json.RawMessage
+	if err := decodeObject(raw, &body); err != nil {
+		return nil, err
+	}
+	folded := make(agentActionBody, len(body))
+	for k, v := range body {
+		folded[strings.ToLower(k)] = v
+	}
+	return folded, nil
+}
+
+// field returns the raw value of the named field.
+func (b agentActionBody) field(name string) (json.RawMessage, bool) {
+	v, ok := b[strings.ToLower(name)]
+	return v, ok
+}
 
 // ActOnAgents serves POST /WebApp/API/AgentResource/ProductAgents:
 // isolate, restore, relocate or uninstall the matching agents.
 func (api *API) ActOnAgents(w http.ResponseWriter, r *http.Request) {
-	var body agentActionBody
-	if err := decodeObject(fromContext(r.Context()).body, &body); err != nil {
+	body, err := decodeBody(fromContext(r.Context()).body)
+	if err != nil {
 		writeError(w, CodeInvalidParameter, err.Error())
 		return
 	}
@@ -55,7 +75,7 @@ func (api *API) ActOnAgents(w http.ResponseWriter, r *http.Request) {
 func (b agentActionBody) request() (fleet.ActRequest, ResultCode, error) {
 	act, err := b.str("act")
 	if err != nil || !fleet.Action(act).Valid() {
-		return fleet.ActRequest{}, CodeInvalidOperation, fmt.Errorf("act %s is not one of cmd_isolate_agent, cmd_restore_isolated_agent, cmd_relocate_agent, cmd_uninstall_agent", rawText(b["act"]))
+		return fleet.ActRequest{}, CodeInvalidOperation, fmt.Errorf("act %s is not one of cmd_isolate_agent, cmd_restore_isolated_agent, cmd_relocate_agent, cmd_uninstall_agent", rawText(b.raw("act")))
 	}
 	req := fleet.ActRequest{Action: fleet.Action(act)}
 	if req.AllowMultiple, err = b.flag("allow_multiple_match"); err != nil {
@@ -90,7 +110,7 @@ func (b agentActionBody) request() (fleet.ActRequest, ResultCode, error) {
 
 // str reads an optional string field; absent and null read as "".
 func (b agentActionBody) str(name string) (string, error) {
-	raw, ok := b[name]
+	raw, ok := b.field(name)
 	if !ok || string(raw) == "null" {
 		return "", nil
 	}
@@ -104,7 +124,7 @@ func (b agentActionBody) str(name string) (string, error) {
 // flag reads a required boolean documented as "String True/False" and sent
 // as a JSON boolean by every example: both are accepted.
 func (b agentActionBody) flag(name string) (bool, error) {
-	raw, ok := b[name]
+	raw, ok := b.field(name)
 	if !ok || string(raw) == "null" {
 		return false, fmt.Errorf("%s is required (true or false)", name)
 	}
@@ -126,8 +146,8 @@ func (b agentActionBody) flag(name string) (bool, error) {
 
 // decodeObject decodes a JSON object body, refusing trailing data.
 func decodeObject(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("the request body is empty; a JSON object is expected")
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
+		return errors.New("the request body is empty or null; a JSON object is expected")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
@@ -137,6 +157,12 @@ func decodeObject(body []byte, v any) error {
 		return errors.New("the request body has data after the JSON object")
 	}
 	return nil
+}
+
+// raw returns the named field's raw value, nil when absent.
+func (b agentActionBody) raw(name string) json.RawMessage {
+	v, _ := b.field(name)
+	return v
 }
 
 func rawText(raw json.RawMessage) string {

@@ -10,7 +10,7 @@ import (
 
 // ListServers serves GET /WebApp/API/ServerResource/ProductServers.
 func (api *API) ListServers(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r)
 	servers, err := api.Fleet.Servers(r.Context(), fleet.ServerFilter{
 		EntityID: q.Get("entity_id"), IPAddress: q.Get("ip_address"), MACAddress: q.Get("mac_address"),
 		HostName: q.Get("host_name"), Product: q.Get("product"),
@@ -25,13 +25,13 @@ func (api *API) ListServers(w http.ResponseWriter, r *http.Request) {
 // DeployUpdateSources serves POST /WebApp/API/ServerResource/ProductServers
 // with act cmd_deploy_update_sources.
 func (api *API) DeployUpdateSources(w http.ResponseWriter, r *http.Request) {
-	var body agentActionBody
-	if err := decodeObject(fromContext(r.Context()).body, &body); err != nil {
+	body, err := decodeBody(fromContext(r.Context()).body)
+	if err != nil {
 		writeError(w, CodeInvalidParameter, err.Error())
 		return
 	}
 	if act, err := body.str("act"); err != nil || act != string(fleet.CapDeployUpdateSources) {
-		writeError(w, CodeInvalidOperation, fmt.Sprintf("act %s is not cmd_deploy_update_sources", rawText(body["act"])))
+		writeError(w, CodeInvalidOperation, fmt.Sprintf("act %s is not cmd_deploy_update_sources", rawText(body.raw("act"))))
 		return
 	}
 	entityID, err := body.str("entity_id")
@@ -39,7 +39,7 @@ func (api *API) DeployUpdateSources(w http.ResponseWriter, r *http.Request) {
 		writeError(w, CodeInvalidParameter, "entity_id (the Apex One server's GUID) is required and must be a string")
 		return
 	}
-	raw, ok := body["setting_data_JSON_string"]
+	raw, ok := body.field("setting_data_JSON_string")
 	var text string
 	if !ok || json.Unmarshal(raw, &text) != nil {
 		writeError(w, CodeInvalidParameter, fmt.Sprintf("setting_data_JSON_string must be a string holding an object, got %s", rawText(raw)))

@@ -1,8 +1,10 @@
 package apexcentral
 
 import (
-	"github.com/rampart-sec/rampart/internal/fleet"
+	"net/http"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
 // productServer is one entry of GET ProductServers.
@@ -53,3 +55,24 @@ func capStrings(caps []fleet.Capability) []string {
 	}
 	return out
 }
+
+// params holds query parameters by lower-cased name: the vendor's server
+// (ASP.NET on IIS) binds parameter names case-insensitively, so
+// ?Host_Name=client01 filters as ?host_name=client01 does instead of being
+// ignored (which would return the whole fleet to a script that then acts on
+// result_content[0]).
+type params map[string]string
+
+func query(r *http.Request) params {
+	p := params{}
+	for k, vs := range r.URL.Query() {
+		k = strings.ToLower(k)
+		if _, seen := p[k]; !seen && len(vs) > 0 {
+			p[k] = vs[0]
+		}
+	}
+	return p
+}
+
+// Get returns the first value of the named parameter, or "".
+func (p params) Get(name string) string { return p[name] }

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -43,7 +44,9 @@ func (s *Service) Act(ctx context.Context, req ActRequest) ([]Agent, error) {
 	if !req.Action.Valid() {
 		return nil, fmt.Errorf("%w: unknown action %q", ErrInvalid, req.Action)
 	}
-	if req.Filter.Empty() {
+	// A filter of blanks normalises to no filter at all: it would select
+	// every agent.
+	if req.Filter.Normalize().Empty() {
 		return nil, fmt.Errorf("%w: give at least one of entity_id, ip_address, mac_address, host_name, product", ErrInvalid)
 	}
 	if req.Action == ActRelocate {
@@ -59,8 +62,12 @@ func (s *Service) Act(ctx context.Context, req ActRequest) ([]Agent, error) {
 		var target Server
 		if req.Action == ActRelocate {
 			var err error
-			if target, err = tx.Server(ctx, req.RelocateServerID); err != nil {
+			target, err = tx.Server(ctx, req.RelocateServerID)
+			if errors.Is(err, ErrServerNotFound) {
 				return fmt.Errorf("%w: %s", ErrTargetNotFound, req.RelocateServerID)
+			}
+			if err != nil {
+				return fmt.Errorf("reading target server: %w", err)
 			}
 		}
 		agents, err := tx.Agents(ctx, req.Filter.Normalize())

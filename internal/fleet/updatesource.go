@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"strconv"
 )
 
 // UpdateSourceSettings is the update-source configuration an Apex One server
@@ -69,6 +70,11 @@ func validateOUS(raw string) error {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("OUS %q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("OUS %q has port %s outside 1-65535", raw, p)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Application is an external program allowed to call the Apex Central
@@ -40,10 +41,11 @@ var ErrNotFound = errors.New("application not found")
 var ErrInvalid = errors.New("invalid application setting")
 
 func validate(name string, timeout time.Duration) error {
-	if strings.TrimSpace(name) == "" {
+	name = strings.TrimSpace(name) // the name is stored trimmed
+	if name == "" {
 		return fmt.Errorf("%w: the application name is empty", ErrInvalid)
 	}
-	if len(name) > 128 {
+	if utf8.RuneCountInString(name) > 128 {
 		return fmt.Errorf("%w: the application name is longer than 128 characters", ErrInvalid)
 	}
 	for _, c := range TimeoutChoices {

@@ -86,6 +86,7 @@ func (s *Service) Add(ctx context.Context, name string, timeout time.Duration, e
 // Get returns the application with its API key opened, for verifying a
 // request's signature. It may answer from a cache (see CacheTTL).
 func (s *Service) Get(ctx context.Context, id string) (Application, error) {
+	id = normID(id)
 	now := time.Now()
 	if app, ok := s.cache.get(id, now); ok {
 		return app, nil
@@ -117,6 +118,7 @@ func (s *Service) List(ctx context.Context) ([]Application, error) {
 
 // SetEnabled turns the application's access on or off.
 func (s *Service) SetEnabled(ctx context.Context, id string, enabled bool) error {
+	id = normID(id)
 	sealed, err := s.store.Application(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading application %s: %w", id, err)
@@ -131,6 +133,7 @@ func (s *Service) SetEnabled(ctx context.Context, id string, enabled bool) error
 
 // Update changes the application's name and time-out.
 func (s *Service) Update(ctx context.Context, id, name string, timeout time.Duration) error {
+	id = normID(id)
 	if err := validate(name, timeout); err != nil {
 		return err
 	}
@@ -149,7 +152,14 @@ func (s *Service) Update(ctx context.Context, id, name string, timeout time.Dura
 // RotateKey gives the application a new API key; the old one stops working
 // at once. The new key is returned in plaintext, once.
 func (s *Service) RotateKey(ctx context.Context, id string) (Application, error) {
-	app, err := s.Get(ctx, id)
+	id = normID(id)
+	// Read the store, not the cache: a copy cached before another process
+	// (the CLI) changed the application would be written back over it.
+	current, err := s.store.Application(ctx, id)
+	if err != nil {
+		return Application{}, fmt.Errorf("reading application %s: %w", id, err)
+	}
+	app, err := s.open(current)
 	if err != nil {
 		return Application{}, err
 	}
@@ -158,7 +168,7 @@ func (s *Service) RotateKey(ctx context.Context, id string) (Application, error)
 	if err != nil {
 		return Application{}, err
 	}
-	defer s.cache.drop(id)
+	defer s.cache.drop(app.ID)
 	if err := s.store.UpdateApplication(ctx, sealed); err != nil {
 		return Application{}, fmt.Errorf("updating application %s: %w", id, err)
 	}
@@ -167,6 +177,7 @@ func (s *Service) RotateKey(ctx context.Context, id string) (Application, error)
 
 // Remove deletes the application.
 func (s *Service) Remove(ctx context.Context, id string) error {
+	id = normID(id)
 	defer s.cache.drop(id)
 	if err := s.store.DeleteApplication(ctx, id); err != nil {
 		return fmt.Errorf("removing application %s: %w", id, err)
@@ -202,3 +213,8 @@ func newAPIKey() string {
 	u[8] = (u[8] & 0x3f) | 0x80
 	return strings.ToUpper(u.String())
 }
+
+// normID puts an application ID in its stored form. IDs are upper-case
+// GUIDs; the vendor's database compares them case-insensitively, so a
+// client's (or an operator's) lower-case copy still names the application.
+func normID(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }

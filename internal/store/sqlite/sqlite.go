@@ -70,7 +70,9 @@ func dsn(path string, extra string) string {
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
-	return "file:" + path + "?" + q.Encode() + "&" + extra
+	// The path is escaped: a '#', '?' or '%' in the data directory's name
+	// must not cut the URI short.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + "&" + extra
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

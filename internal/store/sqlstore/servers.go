@@ -15,12 +15,22 @@ const serverColumns = `entity_id, product, ad_domain, ip_address_list, mac_addre
 
 // InsertServer implements fleet.Store.
 func (s *Store) InsertServer(ctx context.Context, srv fleet.Server) error {
+	// A server registered with update sources keeps them; NULL means none
+	// were ever deployed.
+	var sources sql.NullString
+	if srv.UpdateSources != nil {
+		data, err := json.Marshal(toStoredSettings(*srv.UpdateSources))
+		if err != nil {
+			return fmt.Errorf("encoding update sources: %w", err)
+		}
+		sources = sql.NullString{String: string(data), Valid: true}
+	}
 	return s.inTx(ctx, func(tx *Store) error {
 		key := fleet.Key(srv.EntityID)
 		_, err := tx.w().ExecContext(ctx, `INSERT INTO servers (entity_key, host_key, product_key, `+serverColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			key, fleet.Key(srv.HostName), fleet.Key(srv.Product), srv.EntityID, srv.Product, srv.ADDomain,
-			strings.Join(srv.IPAddresses, ","), strings.Join(srv.MACAddresses, ","), srv.HostName, joinCaps(srv.Capabilities))
+			strings.Join(srv.IPAddresses, ","), strings.Join(srv.MACAddresses, ","), srv.HostName, joinCaps(srv.Capabilities), sources)
 		if err != nil {
 			return fmt.Errorf("inserting server: %w", err)
 		}

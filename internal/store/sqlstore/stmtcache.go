@@ -29,22 +29,30 @@ func newCachedDB(db *sql.DB) *cachedDB {
 // full (the caller then runs the query unprepared).
 func (c *cachedDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
-	st := c.stmts[query]
+	st, full := c.stmts[query], len(c.stmts) >= maxCachedStmts
 	c.mu.RUnlock()
 	if st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.stmts[query]; st != nil {
-		return st, nil
-	}
-	if len(c.stmts) >= maxCachedStmts {
+	if full {
 		return nil, nil
 	}
+	// Prepare without holding the lock: preparing waits for a connection,
+	// and a transaction holding the writer's only connection needs the lock
+	// (txQuerier.bound) before it can finish and give the connection back.
 	st, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.stmts[query]; old != nil {
+		st.Close() // another caller prepared it meanwhile
+		return old, nil
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		st.Close()
+		return nil, nil
 	}
 	c.stmts[query] = st
 	return st, nil
