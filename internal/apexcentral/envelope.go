@@ -1,8 +1,11 @@
 package apexcentral
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"sync"
 )
 
 // ResultCode is the envelope's result_code.
@@ -76,14 +79,28 @@ func writeError(w http.ResponseWriter, code ResultCode, detail string) {
 }
 
 func write(w http.ResponseWriter, status int, body envelope) {
-	data, err := json.Marshal(body)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(body); err != nil {
 		status = http.StatusInternalServerError
-		data = []byte(`{"result_code":-99,"result_description":"Internal server error","result_content":""}`)
+		buf.Reset()
+		buf.WriteString(`{"result_code":-99,"result_description":"Internal server error","result_content":""}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode's newline
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	w.WriteHeader(status)
-	_, _ = w.Write(data)
+	_, _ = w.Write(out)
 }
+
+// bufPool recycles response buffers: every answer is encoded in full
+// before it is sent, so that its Content-Length is known.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
