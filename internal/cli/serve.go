@@ -6,12 +6,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"github.com/rampart-sec/rampart/internal/server"
 	"github.com/spf13/cobra"
 )
 
 func newServe(stdout, stderr io.Writer) *cobra.Command {
-	cfg := server.Config{}
+	cfg := server.Config{RateLimits: ratelimit.DefaultLimits()}
 	var noAuthDetail, debug bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -63,5 +64,9 @@ application and credentials.json, and virtual agents check in.`,
 	f.BoolVar(&noAuthDetail, "no-auth-detail", false, "do not explain refused Apex Central tokens in X-Rampart-Auth-Detail")
 	f.DurationVar(&cfg.AgentInterval, "agent-interval", 2*time.Second, "how often each virtual agent checks in")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
+	f.IntVar(&cfg.RateLimits.PerKey, "rate-limit-key", cfg.RateLimits.PerKey, "Workload Security calls per API key in any 60 s (0: no limit)")
+	f.IntVar(&cfg.RateLimits.PerTenant, "rate-limit-tenant", cfg.RateLimits.PerTenant, "Workload Security calls per tenant in any 60 s (0: no limit)")
+	f.IntVar(&cfg.RateLimits.PerNode, "rate-limit-node", cfg.RateLimits.PerNode, "Workload Security calls per node in any 60 s (0: no limit)")
+	f.BoolVar(&cfg.RateLimits.Disabled, "no-rate-limit", false, "turn the Workload Security rate limiter off")
 	return cmd
 }

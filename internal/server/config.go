@@ -2,6 +2,8 @@ package server
 
 import (
 	"io"
+
+	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"log/slog"
 	"time"
 )
@@ -21,6 +23,8 @@ type Config struct {
 	Log             *slog.Logger
 	Stdout          io.Writer
 	Now             func() time.Time
+	// RateLimits are the Workload Security API's limits.
+	RateLimits ratelimit.Limits
 }
 
 // The files Rampart keeps in its data directory.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/demo"
 	"github.com/rampart-sec/rampart/internal/fleet"
+	"github.com/rampart-sec/rampart/internal/identity"
 )
 
 // PrepareDemo loads the demo fleet into an empty store and, the first time,
@@ -36,6 +38,9 @@ func (s *Server) PrepareDemo(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("creating demo application: %w", err)
 		}
 		creds["apex_application_id"], creds["apex_api_key"] = app.ID, app.APIKey
+		if err := s.demoIdentity(ctx, creds); err != nil {
+			return "", err
+		}
 	case err != nil:
 		return "", fmt.Errorf("reading %s: %w", path, err)
 	default:
@@ -55,4 +60,34 @@ func (s *Server) PrepareDemo(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+// demoIdentity creates the demo administrator and a Full Access API key
+// and records their secrets in creds.
+func (s *Server) demoIdentity(ctx context.Context, creds map[string]any) error {
+	password := randomPassword()
+	if _, err := s.Access.AddAdmin(ctx, "administrator", password, identity.FullAccessRoleID); err != nil {
+		return fmt.Errorf("creating demo administrator: %w", err)
+	}
+	full := identity.Principal{Role: identity.BuiltinRoles()[0]}
+	_, secret, err := s.Access.CreateKey(ctx, full, identity.APIKey{KeyName: "Rampart demo", Description: "Created by rampart serve --demo",
+		Active: true, RoleID: identity.FullAccessRoleID})
+	if err != nil {
+		return fmt.Errorf("creating demo API key: %w", err)
+	}
+	creds["admin_username"], creds["admin_password"], creds["api_secret_key"] = "administrator", password, secret
+	return nil
+}
+
+// randomPassword returns 20 random characters from an unambiguous alphabet.
+func randomPassword() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

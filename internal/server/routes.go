@@ -26,6 +26,29 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/webapp/api/", apex.NotFound)
 	mux.HandleFunc("/webapp/api", apex.NotFound) // else the mux redirects to the folder
 
+	// Workload Security API: every call needs api-version: v1; all but
+	// sign-in need an API key or a session.
+	ws, wsAuth := s.workload, func(h http.HandlerFunc) http.Handler { return s.workload.Authenticated(h) }
+	mux.Handle("POST /api/sessions", ws.Versioned(http.HandlerFunc(ws.CreateSession)))
+	mux.Handle("DELETE /api/sessions/current", ws.Versioned(http.HandlerFunc(ws.DeleteSession)))
+	mux.Handle("GET /api/apikeys", wsAuth(ws.ListAPIKeys))
+	mux.Handle("POST /api/apikeys", wsAuth(ws.CreateAPIKey))
+	mux.Handle("POST /api/apikeys/search", wsAuth(ws.SearchAPIKeys))
+	mux.Handle("GET /api/apikeys/current", wsAuth(ws.CurrentAPIKey))
+	mux.Handle("POST /api/apikeys/current", wsAuth(ws.CurrentAPIKey))
+	mux.Handle("POST /api/apikeys/current/secretkey", wsAuth(ws.RotateCurrentAPIKey))
+	mux.Handle("GET /api/apikeys/{apiKeyID}", wsAuth(ws.DescribeAPIKey))
+	mux.Handle("POST /api/apikeys/{apiKeyID}", wsAuth(ws.ModifyAPIKey))
+	mux.Handle("DELETE /api/apikeys/{apiKeyID}", wsAuth(ws.DeleteAPIKey))
+	mux.Handle("POST /api/apikeys/{apiKeyID}/secretkey", wsAuth(ws.RotateAPIKey))
+	mux.Handle("GET /api/roles", wsAuth(ws.ListRoles))
+	mux.Handle("POST /api/roles", wsAuth(ws.CreateRole))
+	mux.Handle("POST /api/roles/search", wsAuth(ws.SearchRoles))
+	mux.Handle("GET /api/roles/{roleID}", wsAuth(ws.DescribeRole))
+	mux.Handle("POST /api/roles/{roleID}", wsAuth(ws.ModifyRole))
+	mux.Handle("DELETE /api/roles/{roleID}", wsAuth(ws.DeleteRole))
+	mux.HandleFunc("/api/", ws.NotFound)
+
 	// The agent protocol (docs/agent-protocol.md).
 	mux.HandleFunc("POST /agent/v1/checkin", s.agents.CheckIn)
 	mux.HandleFunc("POST /agent/v1/results", s.agents.Results)

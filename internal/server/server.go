@@ -19,10 +19,12 @@ import (
 	"github.com/rampart-sec/rampart/internal/apexcentral"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"github.com/rampart-sec/rampart/internal/sealing"
 	"github.com/rampart-sec/rampart/internal/simulator"
 	"github.com/rampart-sec/rampart/internal/store/sqlite"
 	"github.com/rampart-sec/rampart/internal/store/sqlstore"
+	"github.com/rampart-sec/rampart/internal/workload"
 )
 
 // Server is one Rampart node. Build it with Open, run it with Run.
@@ -31,7 +33,9 @@ type Server struct {
 	store    *sqlstore.Store
 	Apps     *identity.Service
 	Fleet    *fleet.Service
+	Access   *identity.Access
 	apex     *apexcentral.API
+	workload *workload.API
 	agents   *agentproto.Handler
 	tlsCert  *tls.Certificate
 	listener net.Listener
@@ -54,14 +58,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("opening store: %w", err)
 	}
 	s := &Server{cfg: cfg, store: st}
-	if err := s.init(); err != nil {
+	if err := s.init(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) init() error {
+func (s *Server) init(ctx context.Context) error {
 	box, err := sealing.LoadOrCreate(filepath.Join(s.cfg.DataDir, sealingKeyFile))
 	if err != nil {
 		return fmt.Errorf("loading sealing key: %w", err)
@@ -74,6 +78,13 @@ func (s *Server) init() error {
 	s.Fleet = fleet.NewService(s.store, s.cfg.Now, nil)
 	s.apex = &apexcentral.API{Apps: s.Apps, Fleet: s.Fleet, Now: s.cfg.Now, Log: s.cfg.Log, AuthDetail: s.cfg.AuthDetail}
 	s.agents = &agentproto.Handler{Fleet: s.Fleet, Token: token, Log: s.cfg.Log}
+	s.Access = identity.NewAccess(s.store, box, identity.DefaultPolicy(), s.cfg.Now)
+	if err := s.Access.Init(ctx); err != nil {
+		return err
+	}
+	node, _ := os.Hostname()
+	s.workload = &workload.API{Access: s.Access, Tenant: "Primary", Node: node, Now: s.cfg.Now, Log: s.cfg.Log,
+		Limiter: ratelimit.New(s.cfg.RateLimits, ratelimit.NewMemory(), s.cfg.Now)}
 	if !s.cfg.HTTP {
 		cf, kf := s.cfg.TLSCert, s.cfg.TLSKey
 		if cf == "" {

@@ -28,8 +28,9 @@ const python = "/usr/bin/python3"
 
 // rampart is one server process started by the test.
 type rampart struct {
-	bin, dataDir, url, appID, apiKey string
-	http                             *http.Client
+	bin, dataDir, url, appID, apiKey    string
+	adminUser, adminPassword, apiSecret string
+	http                                *http.Client
 }
 
 func requirePython(t *testing.T) {
@@ -99,9 +100,12 @@ func start(t *testing.T) *rampart {
 		t.Fatalf("reading credentials.json: %v", err)
 	}
 	var creds struct {
-		URL   string `json:"url"`
-		AppID string `json:"apex_application_id"`
-		Key   string `json:"apex_api_key"`
+		URL       string `json:"url"`
+		AppID     string `json:"apex_application_id"`
+		Key       string `json:"apex_api_key"`
+		AdminUser string `json:"admin_username"`
+		AdminPass string `json:"admin_password"`
+		Secret    string `json:"api_secret_key"`
 	}
 	if err := json.Unmarshal(data, &creds); err != nil {
 		t.Fatalf("decoding credentials.json: %v", err)
@@ -110,6 +114,7 @@ func start(t *testing.T) *rampart {
 		t.Fatalf("credentials.json mode: %v %v", info.Mode(), err)
 	}
 	r.url, r.appID, r.apiKey = creds.URL, creds.AppID, creds.Key
+	r.adminUser, r.adminPassword, r.apiSecret = creds.AdminUser, creds.AdminPass, creds.Secret
 	return r
 }
 
@@ -281,4 +286,65 @@ func TestSeedScripts(t *testing.T) {
 			return s == "normal", fmt.Sprint(s)
 		})
 	})
+}
+
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is needed (CI must install it): %v", tool, err)
+			}
+			t.Skipf("%s not available: %v", tool, err)
+		}
+	}
+}
+
+// TestSeed003 runs the tutorial's curl bootstrap (session cookie jar, RID,
+// first key) and its SDK flow over HTTP (Auditor role by name, a key with
+// that role, used where the role allows and refused where it does not).
+func TestSeed003(t *testing.T) {
+	requireTools(t, "curl", "jq", "bash")
+	r := start(t)
+	if r.adminUser == "" || r.adminPassword == "" || r.apiSecret == "" {
+		t.Fatalf("credentials.json lacks admin_username, admin_password or api_secret_key")
+	}
+	script, err := filepath.Abs("seed003.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "RAMPART_URL="+r.url, "RAMPART_USER="+r.adminUser, "RAMPART_PASSWORD="+r.adminPassword)
+	raw, err := cmd.CombinedOutput()
+	out := string(raw)
+	if err != nil {
+		t.Fatalf("seed003.sh: %v\n%s", err, out)
+	}
+	mustContain(t, out,
+		"HTTP/1.1 200",
+		"Set-Cookie: sID=",
+		"; Path=/;", "; Secure", "; HttpOnly",
+		`"accessType":"webService"`,
+		`"keyName":"First Key"`,
+		`"description":"Created using a request ID"`,
+		`"roleID":1`,
+		`"secretKey":"`,
+		"role_id: 2",
+		`"keyName":"Auditor key"`,
+		`"roleID":2`,
+		`"timeZone":"Asia/Tokyo"`,
+		"list keys: 200",
+		`{"message":"Not authorized to create API keys"}`,
+		"create key: 403",
+	)
+	if strings.Contains(out, `null`) {
+		t.Errorf("a Workload Security answer carries null (unset fields must be omitted):\n%s", out)
+	}
+	cookies, err := os.ReadFile(filepath.Join(cmd.Dir, "cookie.txt"))
+	if err != nil || !strings.Contains(string(cookies), "sID") {
+		t.Fatalf("curl's cookie jar holds no sID: %v\n%s", err, cookies)
+	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rampart-sec/rampart/internal/agentproto"
+	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"github.com/rampart-sec/rampart/internal/server"
 )
 
@@ -52,15 +53,20 @@ type Env struct {
 	DataDir string
 	AppID   string
 	APIKey  string
-	Clock   *Clock
-	Server  *server.Server
-	HTTP    *http.Client
+	// AdminUser, AdminPassword and APISecret are the demo's Workload
+	// Security administrator and Full Access API key.
+	AdminUser, AdminPassword, APISecret string
+	Clock                               *Clock
+	Server                              *server.Server
+	HTTP                                *http.Client
 }
 
 // Options change how Start builds the server.
 type Options struct {
 	// NoAuthDetail turns X-Rampart-Auth-Detail off.
 	NoAuthDetail bool
+	// RateLimits, when set, replace the Workload Security limits.
+	RateLimits *ratelimit.Limits
 }
 
 // Start runs a server with the demo fleet until the test ends. Virtual
@@ -75,9 +81,13 @@ func Start(t testing.TB, opts ...Options) *Env {
 	clock := &Clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
+	limits := ratelimit.DefaultLimits()
+	if o.RateLimits != nil {
+		limits = *o.RateLimits
+	}
 	srv, err := server.Open(ctx, server.Config{
 		DataDir: dir, Listen: "127.0.0.1:0", HTTP: true, AuthDetail: !o.NoAuthDetail,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, RateLimits: limits,
 	})
 	if err != nil {
 		cancel()
@@ -102,9 +112,12 @@ func Start(t testing.TB, opts ...Options) *Env {
 		srv.Close()
 	})
 	var creds struct {
-		URL   string `json:"url"`
-		AppID string `json:"apex_application_id"`
-		Key   string `json:"apex_api_key"`
+		URL       string `json:"url"`
+		AppID     string `json:"apex_application_id"`
+		Key       string `json:"apex_api_key"`
+		AdminUser string `json:"admin_username"`
+		AdminPass string `json:"admin_password"`
+		Secret    string `json:"api_secret_key"`
 	}
 	data, err := os.ReadFile(credPath)
 	if err != nil {
@@ -114,6 +127,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 		t.Fatalf("decoding credentials: %v", err)
 	}
 	return &Env{T: t, URL: creds.URL, DataDir: dir, AppID: creds.AppID, APIKey: creds.Key, Clock: clock, Server: srv,
+		AdminUser: creds.AdminUser, AdminPassword: creds.AdminPass, APISecret: creds.Secret,
 		HTTP: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
@@ -250,4 +264,50 @@ func (r Response) Agents(t testing.TB) []map[string]any {
 		t.Fatalf("result_content is not a list: %s", r.Content)
 	}
 	return out
+}
+
+// WSResponse is a Workload Security answer.
+type WSResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value.
+func (r WSResponse) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("body is not a JSON object: %s", r.Body)
+	}
+	return v
+}
+
+// WS sends a Workload Security call with api-version: v1 and the given
+// header pairs (add "api-secret-key", S to authenticate).
+func (e *Env) WS(method, path, body string, header ...string) WSResponse {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.T.Fatalf("building request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("api-version", "v1")
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.T.Fatalf("reading answer: %v", err)
+	}
+	return WSResponse{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
