@@ -271,9 +271,13 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 	if err != nil {
 		return Principal{}, APIKey{}, ErrBadKey
 	}
-	k.LastSignIn, k.UnsuccessfulSignInAttempts, k.UnlockTime = now, 0, time.Time{}
-	if err := s.store.UpdateAPIKey(ctx, k); err != nil {
-		return Principal{}, APIKey{}, fmt.Errorf("recording sign-in of key %d: %w", k.ID, err)
+	// lastSignIn is written at most once a second per key: a busy key
+	// would otherwise turn every read into a synchronous write.
+	if k.UnsuccessfulSignInAttempts != 0 || !k.UnlockTime.IsZero() || now.Sub(k.LastSignIn) >= time.Second {
+		k.LastSignIn, k.UnsuccessfulSignInAttempts, k.UnlockTime = now, 0, time.Time{}
+		if err := s.store.UpdateAPIKey(ctx, k); err != nil {
+			return Principal{}, APIKey{}, fmt.Errorf("recording sign-in of key %d: %w", k.ID, err)
+		}
 	}
 	return Principal{KeyID: k.ID, Role: role}, k, nil
 }

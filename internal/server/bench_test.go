@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -57,15 +58,12 @@ func benchServer(b *testing.B) (*servertest.Env, []byte) {
 type onceTB struct{ *testing.B }
 
 func (o *onceTB) Cleanup(func())  {}
-func (o *onceTB) TempDir() string { return tempDir(o.B) }
-
-var benchDir string
-
-func tempDir(b *testing.B) string {
-	if benchDir == "" {
-		benchDir = b.TempDir()
+func (o *onceTB) TempDir() string {
+	dir, err := os.MkdirTemp("", "rampart-bench-*")
+	if err != nil {
+		o.Fatal(err)
 	}
-	return benchDir
+	return dir
 }
 
 // BenchmarkListAgentsByHost measures signed `GET ProductAgents?host_name=X`

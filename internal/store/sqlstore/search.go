@@ -146,7 +146,9 @@ func (b *searchBuilder) criterion(c search.Criterion, col string) string {
 	}
 	switch c.Type {
 	case search.String:
-		if c.Wildcards {
+		// A value without % or _ means the same with or without wildcards;
+		// compiled as equality it can use the LOWER(column) indexes.
+		if c.Wildcards && strings.ContainsAny(c.String, "%_") {
 			not := ""
 			if c.Op == search.NotEqual {
 				not = "NOT "
