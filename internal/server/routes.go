@@ -47,6 +47,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/roles/{roleID}", wsAuth(ws.DescribeRole))
 	mux.Handle("POST /api/roles/{roleID}", wsAuth(ws.ModifyRole))
 	mux.Handle("DELETE /api/roles/{roleID}", wsAuth(ws.DeleteRole))
+	// A known path asked with another method: 405 in JSON. The wildcard
+	// paths also cover search and current.
+	for _, path := range []string{"/api/sessions", "/api/sessions/current", "/api/apikeys", "/api/apikeys/{apiKeyID}",
+		"/api/apikeys/{apiKeyID}/secretkey", "/api/roles", "/api/roles/{roleID}"} {
+		mux.HandleFunc(path, ws.MethodNotAllowed)
+	}
 	mux.HandleFunc("/api/", ws.NotFound)
 
 	// The agent protocol (docs/agent-protocol.md).

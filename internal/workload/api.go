@@ -121,6 +121,13 @@ func (api *API) fail(w http.ResponseWriter, r *http.Request, what string, err er
 	}
 }
 
+// MethodNotAllowed answers a known path asked with a method it does not
+// serve, in the family's JSON error form rather than ServeMux's text.
+func (api *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-DSM-Version", Version)
+	writeMessage(w, http.StatusMethodNotAllowed, "Method %s is not supported on %s", r.Method, r.URL.Path)
+}
+
 // NotFound answers a path under /api that names no resource.
 func (api *API) NotFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-DSM-Version", Version)
