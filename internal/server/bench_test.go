@@ -57,7 +57,7 @@ func benchServer(b *testing.B) (*servertest.Env, []byte) {
 // its cleanups run when the process exits instead.
 type onceTB struct{ *testing.B }
 
-func (o *onceTB) Cleanup(func())  {}
+func (o *onceTB) Cleanup(func()) {}
 func (o *onceTB) TempDir() string {
 	dir, err := os.MkdirTemp("", "rampart-bench-*")
 	if err != nil {
