@@ -62,7 +62,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(stdout, stderr), newApps(stdout), newFleet(stdout), newUsers(stdin, stdout))
+	root.AddCommand(newServe(stdout, stderr), newApps(stdout), newFleet(stdout), newUsers(stdin, stdout), newAppliances(stdout))
 	return root
 }
 

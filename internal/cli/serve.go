@@ -64,6 +64,7 @@ application and credentials.json, and virtual agents check in.`,
 	f.BoolVar(&noAuthDetail, "no-auth-detail", false, "do not explain refused Apex Central tokens in X-Rampart-Auth-Detail")
 	f.DurationVar(&cfg.AgentInterval, "agent-interval", 2*time.Second, "how often each virtual agent checks in")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
+	f.DurationVar(&cfg.MigrationStep, "migration-step", 3*time.Second, "how long each appliance migration step takes")
 	f.IntVar(&cfg.RateLimits.PerKey, "rate-limit-key", cfg.RateLimits.PerKey, "Workload Security calls per API key in any 60 s (0: no limit)")
 	f.IntVar(&cfg.RateLimits.PerTenant, "rate-limit-tenant", cfg.RateLimits.PerTenant, "Workload Security calls per tenant in any 60 s (0: no limit)")
 	f.IntVar(&cfg.RateLimits.PerNode, "rate-limit-node", cfg.RateLimits.PerNode, "Workload Security calls per node in any 60 s (0: no limit)")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/rampart-sec/rampart/internal/appliances"
 	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
@@ -69,4 +70,16 @@ func Load(ctx context.Context, f *fleet.Service) error {
 		return fmt.Errorf("loading demo fleet: %w", err)
 	}
 	return nil
+}
+
+// Catalogue is the Network Security software versions, oldest first.
+func Catalogue() []string { return []string{"2021.3.0.10968", "2021.4.1.10996"} }
+
+// Appliances are seed 004's virtual appliances: 8 runs 2021.3.0.10968 with
+// 2021.4.1.10996 available; 2 is up to date.
+func Appliances() []appliances.Appliance {
+	return []appliances.Appliance{
+		{ID: 2, InstanceID: "i-053cced65fea28c18", HostName: "ips-appliance-02", Provider: "AWS", Version: "2021.4.1.10996", DVVersion: "4.0.0.9170"},
+		{ID: 8, InstanceID: "i-0e7b568dd0f88d0c1", HostName: "ips-appliance-08", Provider: "AWS", Version: "2021.3.0.10968", DVVersion: "4.0.0.9170"},
+	}
 }

@@ -13,12 +13,16 @@ const (
 	CreateRoles
 	EditRoles
 	DeleteRoles
+	ManageAppliances
 )
 
 // Rights is a role's rights tree, as flags.
 type Rights struct {
 	CanViewAPIKeys, CanCreateAPIKeys, CanEditAPIKeys, CanDeleteAPIKeys bool
 	CanViewRoles, CanCreateRoles, CanEditRoles, CanDeleteRoles         bool
+	// CanManageAppliances lets a key start appliance migrations
+	// (Network Security "permission": "write").
+	CanManageAppliances bool
 }
 
 // Has reports whether the rights grant r.
@@ -40,6 +44,8 @@ func (rs Rights) Has(r Right) bool {
 		return rs.CanEditRoles
 	case DeleteRoles:
 		return rs.CanDeleteRoles
+	case ManageAppliances:
+		return rs.CanManageAppliances
 	}
 	return false
 }
@@ -62,6 +68,8 @@ func (r Right) Action() (action, resource string) {
 		return "create", "roles"
 	case EditRoles:
 		return "modify", "roles"
+	case ManageAppliances:
+		return "migrate", "appliances"
 	default:
 		return "delete", "roles"
 	}
@@ -69,7 +77,7 @@ func (r Right) Action() (action, resource string) {
 
 // FullRights grants everything.
 func FullRights() Rights {
-	return Rights{true, true, true, true, true, true, true, true}
+	return Rights{true, true, true, true, true, true, true, true, true}
 }
 
 // ReadOnlyRights grants viewing only.

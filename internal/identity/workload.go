@@ -232,6 +232,7 @@ func (s *Access) SessionPrincipal(ctx context.Context, sid, rid string) (Princip
 	if err != nil {
 		return Principal{}, fmt.Errorf("reading role %d: %w", a.RoleID, err)
 	}
+	role = effective(role)
 	if err := s.store.TouchSession(ctx, h, now); err != nil {
 		return Principal{}, fmt.Errorf("touching session: %w", err)
 	}
@@ -271,6 +272,7 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 	if err != nil {
 		return Principal{}, APIKey{}, ErrBadKey
 	}
+	role = effective(role)
 	// lastSignIn is written at most once a second per key: a busy key
 	// would otherwise turn every read into a synchronous write.
 	if k.UnsuccessfulSignInAttempts != 0 || !k.UnlockTime.IsZero() || now.Sub(k.LastSignIn) >= time.Second {
@@ -495,4 +497,13 @@ func randomHex(n int) string {
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// effective is the role as enforced: an immutable role (Full Access) holds
+// every right, including rights added after it was stored.
+func effective(r Role) Role {
+	if r.Immutable {
+		r.Rights = FullRights()
+	}
+	return r
 }

@@ -23,6 +23,8 @@ type Config struct {
 	Log             *slog.Logger
 	Stdout          io.Writer
 	Now             func() time.Time
+	// MigrationStep is how long each appliance migration step takes.
+	MigrationStep time.Duration
 	// RateLimits are the Workload Security API's limits.
 	RateLimits ratelimit.Limits
 }

@@ -28,6 +28,15 @@ func (s *Server) PrepareDemo(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	if all, err := s.Appliances.List(ctx); err != nil {
+		return "", err
+	} else if len(all) == 0 {
+		for _, a := range demo.Appliances() {
+			if err := s.Appliances.Add(ctx, a); err != nil {
+				return "", fmt.Errorf("loading demo appliances: %w", err)
+			}
+		}
+	}
 	path := filepath.Join(s.cfg.DataDir, credentialsFile)
 	creds := map[string]any{}
 	data, err := os.ReadFile(path)

@@ -47,6 +47,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/roles/{roleID}", wsAuth(ws.DescribeRole))
 	mux.Handle("POST /api/roles/{roleID}", wsAuth(ws.ModifyRole))
 	mux.Handle("DELETE /api/roles/{roleID}", wsAuth(ws.DeleteRole))
+	// Network Security API (same /api base, its own resources).
+	ns := s.netsec
+	mux.Handle("GET /api/appliances", ns.Authenticated(ns.ListAppliances))
+	mux.Handle("GET /api/appliances/{applianceID}", ns.Authenticated(ns.DescribeAppliance))
+	mux.Handle("GET /api/migrationversions", ns.Authenticated(ns.MigrationVersions))
+	mux.Handle("POST /api/appliancemigrations", ns.Authenticated(ns.StartMigration))
+	mux.Handle("GET /api/appliancemigrations", ns.Authenticated(ns.MigrationStatuses))
+
 	// A known path asked with another method: 405 in JSON. The wildcard
 	// paths also cover search and current.
 	for _, path := range []string{"/api/sessions", "/api/sessions/current", "/api/apikeys", "/api/apikeys/{apiKeyID}",
@@ -54,6 +62,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(path, ws.MethodNotAllowed)
 	}
 	mux.HandleFunc("/api/", ws.NotFound)
+	mux.HandleFunc("/api", ws.NotFound) // else the mux redirects to the folder
 
 	// The agent protocol (docs/agent-protocol.md).
 	mux.HandleFunc("POST /agent/v1/checkin", s.agents.CheckIn)

@@ -17,8 +17,11 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/agentproto"
 	"github.com/rampart-sec/rampart/internal/apexcentral"
+	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/demo"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/netsec"
 	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"github.com/rampart-sec/rampart/internal/sealing"
 	"github.com/rampart-sec/rampart/internal/simulator"
@@ -36,9 +39,13 @@ type Server struct {
 	Access   *identity.Access
 	apex     *apexcentral.API
 	workload *workload.API
-	agents   *agentproto.Handler
-	tlsCert  *tls.Certificate
-	listener net.Listener
+	netsec   *netsec.API
+	// Appliances runs the Network Security appliances and their migrations.
+	Appliances *appliances.Service
+	runnerName string
+	agents     *agentproto.Handler
+	tlsCert    *tls.Certificate
+	listener   net.Listener
 }
 
 // Open prepares the data directory (store, keys, certificate) and the
@@ -49,6 +56,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.AgentInterval <= 0 {
 		cfg.AgentInterval = 2 * time.Second
+	}
+	if cfg.MigrationStep <= 0 {
+		cfg.MigrationStep = 3 * time.Second
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
@@ -83,8 +93,11 @@ func (s *Server) init(ctx context.Context) error {
 		return err
 	}
 	node, _ := os.Hostname()
-	s.workload = &workload.API{Access: s.Access, Tenant: "Primary", Node: node, Now: s.cfg.Now, Log: s.cfg.Log,
-		Limiter: ratelimit.New(s.cfg.RateLimits, ratelimit.NewMemory(), s.cfg.Now)}
+	limiter := ratelimit.New(s.cfg.RateLimits, ratelimit.NewMemory(), s.cfg.Now)
+	s.workload = &workload.API{Access: s.Access, Tenant: "Primary", Node: node, Now: s.cfg.Now, Log: s.cfg.Log, Limiter: limiter}
+	s.Appliances = appliances.NewService(s.store, demo.Catalogue(), s.cfg.MigrationStep, s.cfg.Now)
+	s.netsec = &netsec.API{Appliances: s.Appliances, Access: s.Access, Limiter: limiter, Tenant: "Primary", Node: node, Log: s.cfg.Log}
+	s.runnerName = fmt.Sprintf("%s/%d/%s", node, os.Getpid(), randomHexName())
 	if !s.cfg.HTTP {
 		cf, kf := s.cfg.TLSCert, s.cfg.TLSKey
 		if cf == "" {
@@ -144,6 +157,9 @@ func (s *Server) Run(ctx context.Context) error {
 
 	simCtx, stopSim := context.WithCancel(ctx)
 	defer stopSim()
+	runner := &appliances.Runner{Service: s.Appliances, Owner: s.runnerName, Every: min(s.cfg.MigrationStep/4, 500*time.Millisecond),
+		LeaseFor: max(10*s.cfg.MigrationStep, 30*time.Second), Log: s.cfg.Log}
+	go runner.Run(simCtx)
 	if s.cfg.Demo {
 		if err := s.startVirtualAgents(simCtx); err != nil {
 			s.cfg.Log.Error("starting virtual agents", "err", err)
@@ -205,6 +221,16 @@ func (s *Server) startVirtualAgents(ctx context.Context) error {
 	go sim.Run(ctx, virtual)
 	s.cfg.Log.Info("virtual agents started", "count", len(virtual), "interval", s.cfg.AgentInterval)
 	return nil
+}
+
+// randomHexName is a short random name that tells this process's leases
+// from those of a process that ran before it under the same PID.
+func randomHexName() string {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err))
+	}
+	return hex.EncodeToString(b)
 }
 
 func loadOrCreateToken(path string) (string, error) {

@@ -1,0 +1,217 @@
+package appliances
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store is what appliances need from storage. Missing rows are
+// ErrNotFound / ErrNoMigration (possibly wrapped).
+type Store interface {
+	InsertAppliance(ctx context.Context, a Appliance) error
+	Appliance(ctx context.Context, id int64) (Appliance, error)
+	Appliances(ctx context.Context) ([]Appliance, error)
+	UpdateAppliance(ctx context.Context, a Appliance) error
+	// StartMigration inserts m unless the appliance has an unfinished
+	// migration (ErrBusy); it clears the appliance's failure injection,
+	// which m carries, in the same transaction.
+	StartMigration(ctx context.Context, m Migration) (int64, error)
+	LatestMigration(ctx context.Context, applianceID int64) (Migration, error)
+	// DueMigrations lists unfinished migrations whose step began at or
+	// before due, and whose lease is free, expired or owner's.
+	DueMigrations(ctx context.Context, due, now time.Time, owner string, limit int) ([]Migration, error)
+	// AdvanceMigration stores next if the migration is still at step
+	// from.Step and leased to from.LeaseOwner (or free); when next finishes
+	// with success, setVersion is applied to the appliance in the same
+	// transaction. It reports false when someone else moved it first.
+	AdvanceMigration(ctx context.Context, from, next Migration, setVersion *Appliance) (bool, error)
+}
+
+// Catalogue is the ordered list of software versions, oldest first.
+type Catalogue []string
+
+// UpgradeFor returns the newest catalogue version newer than v.
+func (c Catalogue) UpgradeFor(v string) string {
+	at := -1
+	for i, x := range c {
+		if x == v {
+			at = i
+		}
+	}
+	if at < 0 || at == len(c)-1 {
+		return ""
+	}
+	return c[len(c)-1]
+}
+
+// Service makes the appliance decisions and runs migrations.
+type Service struct {
+	store     Store
+	catalogue Catalogue
+	stepTime  time.Duration
+	now       func() time.Time
+}
+
+// NewService returns a Service; stepTime is how long each migration step
+// takes.
+func NewService(store Store, catalogue Catalogue, stepTime time.Duration, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, catalogue: catalogue, stepTime: stepTime, now: now}
+}
+
+// StepTime is how long each migration step takes.
+func (s *Service) StepTime() time.Duration { return s.stepTime }
+
+// Add registers an appliance.
+func (s *Service) Add(ctx context.Context, a Appliance) error {
+	if a.ID <= 0 || a.InstanceID == "" || a.Version == "" {
+		return fmt.Errorf("%w: an appliance needs an ID, an instance ID and a version", ErrInvalid)
+	}
+	return s.store.InsertAppliance(ctx, a)
+}
+
+// List returns every appliance by ID.
+func (s *Service) List(ctx context.Context) ([]Appliance, error) { return s.store.Appliances(ctx) }
+
+// Get returns one appliance.
+func (s *Service) Get(ctx context.Context, id int64) (Appliance, error) {
+	return s.store.Appliance(ctx, id)
+}
+
+// Versions tells what an appliance runs and may move to.
+type Versions struct {
+	Base, Upgrade, Rollback string
+}
+
+// VersionsOf reports an appliance's versions.
+func (s *Service) VersionsOf(ctx context.Context, id int64) (Versions, error) {
+	a, err := s.store.Appliance(ctx, id)
+	if err != nil {
+		return Versions{}, err
+	}
+	return Versions{Base: a.Version, Upgrade: s.catalogue.UpgradeFor(a.Version), Rollback: a.Previous}, nil
+}
+
+// Start begins a migration; it is then driven by Run.
+func (s *Service) Start(ctx context.Context, id int64, action Action) error {
+	steps, ok := Steps[action]
+	if !ok {
+		return fmt.Errorf("%w: action must be upgrade or rollback", ErrInvalid)
+	}
+	a, err := s.store.Appliance(ctx, id)
+	if err != nil {
+		return err
+	}
+	m := Migration{ApplianceID: id, Action: action, From: a.Version, Step: 1, TotalSteps: len(steps),
+		State: steps[0].State, Message: steps[0].Message, FailStep: a.FailStep, FailMessage: a.FailMessage, StepAt: s.now().UTC()}
+	switch action {
+	case Upgrade:
+		if m.To = s.catalogue.UpgradeFor(a.Version); m.To == "" {
+			return ErrNoUpgrade
+		}
+	case Rollback:
+		if m.To = a.Previous; m.To == "" {
+			return ErrNoRollback
+		}
+	}
+	if _, err := s.store.StartMigration(ctx, m); err != nil {
+		return err
+	}
+	return nil
+}
+
+// InjectFailure makes the next migration of an appliance fail at step
+// with message (step 0 clears it).
+func (s *Service) InjectFailure(ctx context.Context, id int64, step int, message string) error {
+	a, err := s.store.Appliance(ctx, id)
+	if err != nil {
+		return err
+	}
+	if step < 0 || step > len(Steps[Upgrade]) {
+		return fmt.Errorf("%w: step must be 0 to %d", ErrInvalid, len(Steps[Upgrade]))
+	}
+	a.FailStep, a.FailMessage = step, message
+	return s.store.UpdateAppliance(ctx, a)
+}
+
+// Latest returns the latest migration of each appliance in ids (of every
+// appliance when ids is empty) that has one.
+func (s *Service) Latest(ctx context.Context, ids []int64) ([]Migration, error) {
+	if len(ids) == 0 {
+		all, err := s.store.Appliances(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range all {
+			ids = append(ids, a.ID)
+		}
+	}
+	var out []Migration
+	for _, id := range ids {
+		m, err := s.store.LatestMigration(ctx, id)
+		if errors.Is(err, ErrNoMigration) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Tick advances every due migration by one step, as runner owner holding
+// leases of leaseFor. It returns how many steps it took.
+func (s *Service) Tick(ctx context.Context, owner string, leaseFor time.Duration) (int, error) {
+	now := s.now().UTC()
+	due, err := s.store.DueMigrations(ctx, now.Add(-s.stepTime), now, owner, 500)
+	if err != nil {
+		return 0, fmt.Errorf("finding due migrations: %w", err)
+	}
+	moved := 0
+	for _, m := range due {
+		next, version := s.next(m, now)
+		next.LeaseOwner, next.LeaseUntil = owner, now.Add(leaseFor)
+		ok, err := s.store.AdvanceMigration(ctx, m, next, version)
+		if err != nil {
+			return moved, fmt.Errorf("advancing migration %d: %w", m.ID, err)
+		}
+		if ok {
+			moved++
+		}
+	}
+	return moved, nil
+}
+
+// next is the migration one step on, and the appliance change a
+// successful finish makes.
+func (s *Service) next(m Migration, now time.Time) (Migration, *Appliance) {
+	steps := Steps[m.Action]
+	n := m
+	n.Step++
+	n.StepAt = now
+	if m.FailStep > 0 && n.Step >= m.FailStep && n.Step < len(steps) {
+		n.State, n.Result, n.Finished = "finish", "fail", now
+		msg := m.FailMessage
+		if msg == "" {
+			msg = "injected failure"
+		}
+		n.Message = fmt.Sprintf("%s failed at step %d (%s): %s; the appliance stays on %s", m.Action, n.Step, steps[n.Step-1].Message, msg, m.From)
+		return n, nil
+	}
+	st := steps[n.Step-1]
+	n.State, n.Message = st.State, st.Message
+	if n.Step < len(steps) {
+		return n, nil
+	}
+	n.Result, n.Finished = "success", now
+	a := &Appliance{ID: m.ApplianceID, Version: m.To, Previous: m.From}
+	if m.Action == Rollback {
+		a.Previous = ""
+	}
+	return n, a
+}

@@ -1,0 +1,95 @@
+package netsec
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/ratelimit"
+)
+
+// API serves the Network Security API. The server package fills it.
+type API struct {
+	Appliances *appliances.Service
+	Access     *identity.Access
+	Limiter    *ratelimit.Limiter
+	Tenant     string
+	Node       string
+	Log        *slog.Logger
+}
+
+type principalKey struct{}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status, data = http.StatusInternalServerError, []byte(`{"message":"Internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+func writeMessage(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, message{fmt.Sprintf(format, args...)})
+}
+
+// Authenticated checks api-version and the ApiKey, applies the rate
+// limits, and runs next with the caller in its context.
+func (api *API) Authenticated(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := strings.TrimSpace(r.Header.Get("api-version")); v != "v1" {
+			writeMessage(w, http.StatusBadRequest, "Missing or unsupported api-version header: send api-version: v1")
+			return
+		}
+		secret := ""
+		if scheme, rest, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "ApiKey") {
+			secret = strings.TrimSpace(rest)
+		} else {
+			secret = strings.TrimSpace(r.Header.Get("api-secret-key"))
+		}
+		p, _, err := api.Access.KeyPrincipal(r.Context(), secret)
+		if errors.Is(err, identity.ErrBadKey) {
+			writeMessage(w, http.StatusUnauthorized, "Invalid API Key")
+			return
+		}
+		if err != nil {
+			api.Log.ErrorContext(r.Context(), "authenticating network security call", "err", err)
+			writeMessage(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
+		if api.Limiter != nil {
+			d, err := api.Limiter.Allow(r.Context(), "key:"+strconv.FormatInt(p.KeyID, 10), api.Tenant, api.Node)
+			if err != nil || !d.Allowed {
+				if err == nil {
+					w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.RetryAfter.Seconds()))))
+				}
+				writeMessage(w, http.StatusTooManyRequests, "Too many API requests")
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+func principalFrom(ctx context.Context) identity.Principal {
+	p, _ := ctx.Value(principalKey{}).(identity.Principal)
+	return p
+}
+
+// NotFound answers an unknown path of the family.
+func (api *API) NotFound(w http.ResponseWriter, r *http.Request) {
+	writeMessage(w, http.StatusNotFound, "No such resource: %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/appliances"
+)
+
+// The engine implements the appliances store.
+var _ appliances.Store = (*Store)(nil)
+
+const applianceColumns = `id, instance_id, host_name, provider, version, previous, dv_version, fail_step, fail_message, last_check_in`
+
+// InsertAppliance implements appliances.Store.
+func (s *Store) InsertAppliance(ctx context.Context, a appliances.Appliance) error {
+	_, err := s.w().ExecContext(ctx, `INSERT INTO appliances (`+applianceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		a.ID, a.InstanceID, a.HostName, a.Provider, a.Version, a.Previous, a.DVVersion, a.FailStep, a.FailMessage, millis(a.LastCheckIn))
+	if err != nil {
+		return fmt.Errorf("inserting appliance: %w", err)
+	}
+	return nil
+}
+
+// Appliance implements appliances.Store.
+func (s *Store) Appliance(ctx context.Context, id int64) (appliances.Appliance, error) {
+	return scanAppliance(s.r().QueryRowContext(ctx, `SELECT `+applianceColumns+` FROM appliances WHERE id = $1`, id))
+}
+
+// Appliances implements appliances.Store.
+func (s *Store) Appliances(ctx context.Context) ([]appliances.Appliance, error) {
+	rows, err := s.r().QueryContext(ctx, `SELECT `+applianceColumns+` FROM appliances ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("querying appliances: %w", err)
+	}
+	defer rows.Close()
+	out := []appliances.Appliance{}
+	for rows.Next() {
+		a, err := scanAppliance(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// UpdateAppliance implements appliances.Store.
+func (s *Store) UpdateAppliance(ctx context.Context, a appliances.Appliance) error {
+	res, err := s.w().ExecContext(ctx, `UPDATE appliances SET host_name = $2, provider = $3, version = $4, previous = $5, dv_version = $6,
+		fail_step = $7, fail_message = $8, last_check_in = $9 WHERE id = $1`,
+		a.ID, a.HostName, a.Provider, a.Version, a.Previous, a.DVVersion, a.FailStep, a.FailMessage, millis(a.LastCheckIn))
+	return oneRow(res, err, appliances.ErrNotFound)
+}
+
+func scanAppliance(row scanner) (appliances.Appliance, error) {
+	var a appliances.Appliance
+	var checkIn int64
+	err := row.Scan(&a.ID, &a.InstanceID, &a.HostName, &a.Provider, &a.Version, &a.Previous, &a.DVVersion, &a.FailStep, &a.FailMessage, &checkIn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, appliances.ErrNotFound
+	}
+	if err != nil {
+		return a, fmt.Errorf("scanning appliance: %w", err)
+	}
+	a.LastCheckIn = fromMillis(checkIn)
+	return a, nil
+}
+
+const migrationColumns = `id, appliance_id, action, from_version, to_version, step, total_steps, state, result, message,
+	fail_step, fail_message, step_at, finished, lease_owner, lease_until`
+
+// StartMigration implements appliances.Store.
+func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *Store) error {
+		var running int64
+		if err := tx.w().QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE appliance_id = $1 AND result = ''`, m.ApplianceID).Scan(&running); err != nil {
+			return fmt.Errorf("checking running migrations: %w", err)
+		}
+		if running > 0 {
+			return appliances.ErrBusy
+		}
+		err := tx.w().QueryRowContext(ctx, `INSERT INTO migrations (appliance_id, action, from_version, to_version, step, total_steps, state,
+			result, message, fail_step, fail_message, step_at, finished, lease_owner, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', 0) RETURNING id`,
+			m.ApplianceID, string(m.Action), m.From, m.To, m.Step, m.TotalSteps, m.State, m.Result, m.Message,
+			m.FailStep, m.FailMessage, millis(m.StepAt), millis(m.Finished)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("inserting migration: %w", err)
+		}
+		_, err = tx.w().ExecContext(ctx, `UPDATE appliances SET fail_step = 0, fail_message = '' WHERE id = $1`, m.ApplianceID)
+		return err
+	})
+	return id, err
+}
+
+// LatestMigration implements appliances.Store.
+func (s *Store) LatestMigration(ctx context.Context, applianceID int64) (appliances.Migration, error) {
+	m, err := scanMigration(s.r().QueryRowContext(ctx, `SELECT `+migrationColumns+` FROM migrations WHERE appliance_id = $1 ORDER BY id DESC LIMIT 1`, applianceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, appliances.ErrNoMigration
+	}
+	return m, err
+}
+
+// DueMigrations implements appliances.Store.
+func (s *Store) DueMigrations(ctx context.Context, due, now time.Time, owner string, limit int) ([]appliances.Migration, error) {
+	rows, err := s.r().QueryContext(ctx, `SELECT `+migrationColumns+` FROM migrations
+		WHERE result = '' AND step_at <= $1 AND (lease_owner = '' OR lease_owner = $2 OR lease_until < $3)
+		ORDER BY step_at, id LIMIT $4`, due.UnixMilli(), owner, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("querying due migrations: %w", err)
+	}
+	defer rows.Close()
+	var out []appliances.Migration
+	for rows.Next() {
+		m, err := scanMigration(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// AdvanceMigration implements appliances.Store: a compare-and-swap on the
+// step and the lease, and the appliance's new version in the same
+// transaction.
+func (s *Store) AdvanceMigration(ctx context.Context, from, next appliances.Migration, setVersion *appliances.Appliance) (bool, error) {
+	moved := false
+	err := s.inTx(ctx, func(tx *Store) error {
+		res, err := tx.w().ExecContext(ctx, `UPDATE migrations SET step = $3, state = $4, result = $5, message = $6, step_at = $7,
+			finished = $8, lease_owner = $9, lease_until = $10
+			WHERE id = $1 AND step = $2 AND result = '' AND (lease_owner = '' OR lease_owner = $9 OR lease_until < $11)`,
+			from.ID, from.Step, next.Step, next.State, next.Result, next.Message, millis(next.StepAt), millis(next.Finished),
+			next.LeaseOwner, millis(next.LeaseUntil), next.StepAt.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("advancing migration %d: %w", from.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		moved = true
+		if setVersion != nil {
+			res, err := tx.w().ExecContext(ctx, `UPDATE appliances SET version = $2, previous = $3 WHERE id = $1`,
+				setVersion.ID, setVersion.Version, setVersion.Previous)
+			return oneRow(res, err, appliances.ErrNotFound)
+		}
+		return nil
+	})
+	return moved, err
+}
+
+func scanMigration(row scanner) (appliances.Migration, error) {
+	var m appliances.Migration
+	var action string
+	var stepAt, finished, leaseUntil int64
+	err := row.Scan(&m.ID, &m.ApplianceID, &action, &m.From, &m.To, &m.Step, &m.TotalSteps, &m.State, &m.Result, &m.Message,
+		&m.FailStep, &m.FailMessage, &stepAt, &finished, &m.LeaseOwner, &leaseUntil)
+	if err != nil {
+		return m, fmt.Errorf("scanning migration: %w", err)
+	}
+	m.Action, m.StepAt, m.Finished, m.LeaseUntil = appliances.Action(action), fromMillis(stepAt), fromMillis(finished), fromMillis(leaseUntil)
+	return m, nil
+}
