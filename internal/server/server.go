@@ -158,7 +158,7 @@ func (s *Server) Run(ctx context.Context) error {
 	simCtx, stopSim := context.WithCancel(ctx)
 	defer stopSim()
 	runner := &appliances.Runner{Service: s.Appliances, Owner: s.runnerName, Every: min(s.cfg.MigrationStep/4, 500*time.Millisecond),
-		LeaseFor: max(10*s.cfg.MigrationStep, 30*time.Second), Log: s.cfg.Log}
+		LeaseFor: max(3*s.cfg.MigrationStep, 2*time.Second), Log: s.cfg.Log}
 	go runner.Run(simCtx)
 	if s.cfg.Demo {
 		if err := s.startVirtualAgents(simCtx); err != nil {

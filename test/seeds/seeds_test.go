@@ -18,6 +18,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,27 +58,46 @@ func freePort(t *testing.T) string {
 }
 
 // start builds rampart and runs `serve --demo` until the test ends.
-func start(t *testing.T) *rampart {
+func start(t *testing.T, extra ...string) *rampart {
 	t.Helper()
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "rampart")
-	build := exec.Command("go", "build", "-o", bin, "github.com/rampart-sec/rampart/cmd/rampart")
-	if out, err := build.CombinedOutput(); err != nil {
+	r := &rampart{bin: build(t), dataDir: filepath.Join(t.TempDir(), "data")}
+	r.launch(t, extra...)
+	return r
+}
+
+// build compiles rampart into a temporary directory.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rampart")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/rampart-sec/rampart/cmd/rampart")
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building rampart: %v\n%s", err, out)
 	}
-	r := &rampart{bin: bin, dataDir: filepath.Join(tmp, "data"),
-		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
+	return bin
+}
+
+// launch runs `serve --demo` on r's data directory until the test ends or
+// the returned kill is called (SIGKILL, no clean shutdown).
+func (r *rampart) launch(t *testing.T, extra ...string) (kill func()) {
+	t.Helper()
+	r.http = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	addr := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
 	var logs bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--data-dir", r.dataDir, "--listen", addr, "--agent-interval", "300ms")
+	args := append([]string{"serve", "--demo", "--data-dir", r.dataDir, "--listen", addr, "--agent-interval", "300ms"}, extra...)
+	cmd := exec.Command(r.bin, args...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting rampart: %v", err)
 	}
+	var once sync.Once
+	kill = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
+		kill()
 		if t.Failed() {
 			t.Logf("rampart output:\n%s", logs.String())
 		}
@@ -115,7 +136,7 @@ func start(t *testing.T) *rampart {
 	}
 	r.url, r.appID, r.apiKey = creds.URL, creds.AppID, creds.Key
 	r.adminUser, r.adminPassword, r.apiSecret = creds.AdminUser, creds.AdminPass, creds.Secret
-	return r
+	return kill
 }
 
 // seed runs one tutorial script and returns what it printed.

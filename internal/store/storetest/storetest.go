@@ -29,6 +29,7 @@ import (
 type Store interface {
 	fleet.Store
 	identity.Store
+	identity.AccessStore
 }
 
 // Run runs the conformance suite. open must return a new, empty store for
@@ -40,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Commands", func(t *testing.T) { testCommands(t, open) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
 }
 
 // base is the suite's epoch; stores keep times to the millisecond.
