@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/appliances"
 	"github.com/rampart-sec/rampart/internal/demo"
-	"github.com/rampart-sec/rampart/internal/store/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -21,24 +19,9 @@ func newAppliances(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "appliances", Short: "Inspect Network Security appliances and inject migration failures"}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "./rampart-data", "the server's data directory")
 	with := func(run func(ctx context.Context, svc *appliances.Service, args []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := sqlite.Open(ctx, dataDir)
-			if err != nil {
-				return fail(fmt.Errorf("opening store: %w", err))
-			}
-			defer st.Close()
-			err = run(ctx, appliances.NewService(st, demo.Catalogue(), 0, nil), args)
-			switch {
-			case errors.Is(err, appliances.ErrNotFound):
-				return &exitError{ExitNotFound, err}
-			case errors.Is(err, appliances.ErrInvalid):
-				return &exitError{ExitUsage, err}
-			case err != nil:
-				return fail(err)
-			}
-			return nil
-		}
+		return onDataDir(&dataDir, func(ctx context.Context, d openDir, args []string) error {
+			return run(ctx, appliances.NewService(d.store, demo.Catalogue(), 0, nil), args)
+		})
 	}
 	list := &cobra.Command{
 		Use:   "list",

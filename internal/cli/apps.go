@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/identity"
-	"github.com/rampart-sec/rampart/internal/sealing"
-	"github.com/rampart-sec/rampart/internal/store/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -25,29 +21,9 @@ func newApps(stdout io.Writer) *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "./rampart-data", "the server's data directory")
 	withApps := func(run func(ctx context.Context, apps *identity.Service, args []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := sqlite.Open(ctx, dataDir)
-			if err != nil {
-				return fail(fmt.Errorf("opening store: %w", err))
-			}
-			defer st.Close()
-			box, err := sealing.LoadOrCreate(filepath.Join(dataDir, "secret.key"))
-			if err != nil {
-				return fail(fmt.Errorf("loading sealing key: %w", err))
-			}
-			err = run(ctx, identity.NewService(st, box, nil, nil), args)
-			if errors.Is(err, identity.ErrNotFound) {
-				return &exitError{ExitNotFound, err}
-			}
-			if errors.Is(err, identity.ErrInvalid) {
-				return &exitError{ExitUsage, err}
-			}
-			if err != nil {
-				return fail(err)
-			}
-			return nil
-		}
+		return onDataDir(&dataDir, func(ctx context.Context, d openDir, args []string) error {
+			return run(ctx, identity.NewService(d.store, d.box, nil, nil), args)
+		})
 	}
 
 	var name string

@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/identity"
-	"github.com/rampart-sec/rampart/internal/sealing"
-	"github.com/rampart-sec/rampart/internal/store/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -25,32 +22,13 @@ func newUsers(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage administrators (Workload Security sign-in)"}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "./rampart-data", "the server's data directory")
 	with := func(run func(ctx context.Context, access *identity.Access, args []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := sqlite.Open(ctx, dataDir)
-			if err != nil {
-				return fail(fmt.Errorf("opening store: %w", err))
-			}
-			defer st.Close()
-			box, err := sealing.LoadOrCreate(filepath.Join(dataDir, "secret.key"))
-			if err != nil {
-				return fail(fmt.Errorf("loading sealing key: %w", err))
-			}
-			access := identity.NewAccess(st, box, identity.DefaultPolicy(), nil)
+		return onDataDir(&dataDir, func(ctx context.Context, d openDir, args []string) error {
+			access := identity.NewAccess(d.store, d.box, identity.DefaultPolicy(), nil)
 			if err := access.Init(ctx); err != nil {
-				return fail(err)
+				return err
 			}
-			err = run(ctx, access, args)
-			switch {
-			case errors.Is(err, identity.ErrNotFound):
-				return &exitError{ExitNotFound, err}
-			case errors.Is(err, identity.ErrInvalid):
-				return &exitError{ExitUsage, err}
-			case err != nil:
-				return fail(err)
-			}
-			return nil
-		}
+			return run(ctx, access, args)
+		})
 	}
 	readPassword := func() (string, error) {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
