@@ -22,11 +22,18 @@ type Store interface {
 	// DueMigrations lists unfinished migrations whose step began at or
 	// before due, and whose lease is free, expired or owner's.
 	DueMigrations(ctx context.Context, due, now time.Time, owner string, limit int) ([]Migration, error)
-	// AdvanceMigration stores next if the migration is still at step
-	// from.Step and leased to from.LeaseOwner (or free); when next finishes
-	// with success, setVersion is applied to the appliance in the same
-	// transaction. It reports false when someone else moved it first.
-	AdvanceMigration(ctx context.Context, from, next Migration, setVersion *Appliance) (bool, error)
+	// AdvanceMigrations applies steps in one transaction. Each step stores
+	// Next if the migration is still at From.Step and its lease is free,
+	// expired or Next's owner's; when Next finishes with success,
+	// SetVersion is applied to the appliance too. A step someone else took
+	// first is skipped; the count of steps applied is returned.
+	AdvanceMigrations(ctx context.Context, steps []Advance) (int, error)
+}
+
+// Advance is one step of one migration.
+type Advance struct {
+	From, Next Migration
+	SetVersion *Appliance
 }
 
 // Catalogue is the ordered list of software versions, oldest first.
@@ -172,17 +179,21 @@ func (s *Service) Tick(ctx context.Context, owner string, leaseFor time.Duration
 	if err != nil {
 		return 0, fmt.Errorf("finding due migrations: %w", err)
 	}
-	moved := 0
-	for _, m := range due {
+	if len(due) == 0 {
+		return 0, nil
+	}
+	steps := make([]Advance, len(due))
+	for i, m := range due {
 		next, version := s.next(m, now)
 		next.LeaseOwner, next.LeaseUntil = owner, now.Add(leaseFor)
-		ok, err := s.store.AdvanceMigration(ctx, m, next, version)
-		if err != nil {
-			return moved, fmt.Errorf("advancing migration %d: %w", m.ID, err)
-		}
-		if ok {
-			moved++
-		}
+		steps[i] = Advance{From: m, Next: next, SetVersion: version}
+	}
+	// One transaction for the whole batch: a commit is one fsync, and
+	// thousands of appliances migrating at once need thousands of steps a
+	// second.
+	moved, err := s.store.AdvanceMigrations(ctx, steps)
+	if err != nil {
+		return 0, fmt.Errorf("advancing migrations: %w", err)
 	}
 	return moved, nil
 }

@@ -127,8 +127,27 @@ func (s *Store) DueMigrations(ctx context.Context, due, now time.Time, owner str
 	return out, rows.Err()
 }
 
-// AdvanceMigration implements appliances.Store: a compare-and-swap on the
-// step and the lease, and the appliance's new version in the same
+// AdvanceMigrations implements appliances.Store.
+func (s *Store) AdvanceMigrations(ctx context.Context, steps []appliances.Advance) (int, error) {
+	moved := 0
+	err := s.inTx(ctx, func(tx *Store) error {
+		moved = 0
+		for _, st := range steps {
+			ok, err := tx.AdvanceMigration(ctx, st.From, st.Next, st.SetVersion)
+			if err != nil {
+				return err
+			}
+			if ok {
+				moved++
+			}
+		}
+		return nil
+	})
+	return moved, err
+}
+
+// AdvanceMigration is one step of AdvanceMigrations: a compare-and-swap on
+// the step and the lease, and the appliance's new version in the same
 // transaction.
 func (s *Store) AdvanceMigration(ctx context.Context, from, next appliances.Migration, setVersion *appliances.Appliance) (bool, error) {
 	moved := false
