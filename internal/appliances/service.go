@@ -14,6 +14,8 @@ type Store interface {
 	Appliance(ctx context.Context, id int64) (Appliance, error)
 	Appliances(ctx context.Context) ([]Appliance, error)
 	UpdateAppliance(ctx context.Context, a Appliance) error
+	// SetFailure sets only the appliance's failure injection.
+	SetFailure(ctx context.Context, id int64, step int, message string) error
 	// StartMigration inserts m unless the appliance has an unfinished
 	// migration (ErrBusy); it clears the appliance's failure injection,
 	// which m carries, in the same transaction.
@@ -132,17 +134,20 @@ func (s *Service) Start(ctx context.Context, id int64, action Action) error {
 }
 
 // InjectFailure makes the next migration of an appliance fail at step
-// with message (step 0 clears it).
+// with message (step 0 clears it). Step 1 is reached when the migration
+// starts and the last step is the successful finish, so neither can fail:
+// the step is 2 to the last but one.
 func (s *Service) InjectFailure(ctx context.Context, id int64, step int, message string) error {
 	a, err := s.store.Appliance(ctx, id)
 	if err != nil {
 		return err
 	}
-	if step < 0 || step > len(Steps[Upgrade]) {
-		return fmt.Errorf("%w: step must be 0 to %d", ErrInvalid, len(Steps[Upgrade]))
+	if last := len(Steps[Upgrade]) - 1; step != 0 && (step < 2 || step > last) {
+		return fmt.Errorf("%w: step must be 0 (no failure) or 2 to %d", ErrInvalid, last)
 	}
-	a.FailStep, a.FailMessage = step, message
-	return s.store.UpdateAppliance(ctx, a)
+	// A narrow write: rewriting the whole row could undo a version change
+	// a runner committed since the read (the CLI runs beside the server).
+	return s.store.SetFailure(ctx, a.ID, step, message)
 }
 
 // Latest returns the latest migration of each appliance in ids (of every
@@ -205,7 +210,9 @@ func (s *Service) next(m Migration, now time.Time) (Migration, *Appliance) {
 	n := m
 	n.Step++
 	n.StepAt = now
-	if m.FailStep > 0 && n.Step >= m.FailStep && n.Step < len(steps) {
+	// A failure injected past a rollback's last working step fails at
+	// that step, so an injection never goes unused.
+	if m.FailStep > 0 && n.Step >= min(m.FailStep, len(steps)-1) && n.Step < len(steps) {
 		n.State, n.Result, n.Finished = "finish", "fail", now
 		msg := m.FailMessage
 		if msg == "" {

@@ -58,7 +58,7 @@ func newAppliances(stdout io.Writer) *cobra.Command {
 			return nil
 		}),
 	}
-	failNext.Flags().IntVar(&step, "step", 3, "the step to fail at (2 to 5 for an upgrade, 2 to 3 for a rollback)")
+	failNext.Flags().IntVar(&step, "step", 3, "the step to fail at, 2 to 5 (a rollback, which has 4 steps, fails at step 3 at the latest)")
 	failNext.Flags().StringVar(&message, "message", "package signature verification failed", "why it fails, as the status reports it")
 	cmd.AddCommand(list, failNext)
 	return cmd

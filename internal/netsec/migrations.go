@@ -3,8 +3,10 @@ package netsec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,6 +77,10 @@ func (api *API) StartMigration(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, "Invalid request body: %v", err)
 		return
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeMessage(w, http.StatusBadRequest, "Invalid request body: data after the JSON object")
+		return
+	}
 	if req.ApplianceID == nil {
 		writeMessage(w, http.StatusBadRequest, "applianceId is required")
 		return
@@ -121,7 +127,9 @@ func (api *API) MigrationStatuses(w http.ResponseWriter, r *http.Request) {
 				writeMessage(w, http.StatusBadRequest, "applianceIds: %q is not an appliance ID", part)
 				return
 			}
-			ids = append(ids, id)
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
 		}
 	}
 	ms, err := api.Appliances.Latest(r.Context(), ids)

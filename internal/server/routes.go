@@ -58,7 +58,8 @@ func (s *Server) routes() http.Handler {
 	// A known path asked with another method: 405 in JSON. The wildcard
 	// paths also cover search and current.
 	for _, path := range []string{"/api/sessions", "/api/sessions/current", "/api/apikeys", "/api/apikeys/{apiKeyID}",
-		"/api/apikeys/{apiKeyID}/secretkey", "/api/roles", "/api/roles/{roleID}"} {
+		"/api/apikeys/{apiKeyID}/secretkey", "/api/roles", "/api/roles/{roleID}",
+		"/api/appliances", "/api/appliances/{applianceID}", "/api/migrationversions", "/api/appliancemigrations"} {
 		mux.HandleFunc(path, ws.MethodNotAllowed)
 	}
 	mux.HandleFunc("/api/", ws.NotFound)

@@ -56,6 +56,12 @@ func (s *Store) UpdateAppliance(ctx context.Context, a appliances.Appliance) err
 	return oneRow(res, err, appliances.ErrNotFound)
 }
 
+// SetFailure implements appliances.Store.
+func (s *Store) SetFailure(ctx context.Context, id int64, step int, message string) error {
+	res, err := s.w().ExecContext(ctx, `UPDATE appliances SET fail_step = $2, fail_message = $3 WHERE id = $1`, id, step, message)
+	return oneRow(res, err, appliances.ErrNotFound)
+}
+
 func scanAppliance(row scanner) (appliances.Appliance, error) {
 	var a appliances.Appliance
 	var checkIn int64
