@@ -45,7 +45,7 @@ application and credentials.json, and virtual agents check in.`,
 				if err != nil {
 					return fail(err)
 				}
-				fmt.Fprintf(stdout, "Demo credentials (Apex Central application ID and API key) are in %s\n", path)
+				fmt.Fprintf(stdout, "Demo credentials (Apex Central application, Workload Security administrator and API key) are in %s\n", path)
 			}
 			fmt.Fprintf(stdout, "Rampart is listening on %s\n", srv.URL())
 			if err := srv.Run(ctx); err != nil {
