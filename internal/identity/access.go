@@ -95,6 +95,13 @@ type AccessStore interface {
 	APIKey(ctx context.Context, id int64) (APIKey, error)
 	APIKeys(ctx context.Context, f search.Filter) ([]APIKey, error)
 	UpdateAPIKey(ctx context.Context, k APIKey) error
+	// RecordKeySignIn sets lastSignIn to at and clears the failure count
+	// and lock, if the key's secret hash is still secretHash.
+	RecordKeySignIn(ctx context.Context, id int64, secretHash string, at time.Time) error
+	// RecordKeyFailure counts one failed sign-in atomically: a lock that is
+	// over starts the count afresh; reaching maxFailed locks the key until
+	// lockUntil.
+	RecordKeyFailure(ctx context.Context, id int64, now time.Time, maxFailed int, lockUntil time.Time) error
 	DeleteAPIKey(ctx context.Context, id int64) error
 }
 

@@ -258,11 +258,9 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 		return Principal{}, APIKey{}, ErrBadKey
 	}
 	if subtle.ConstantTimeCompare([]byte(k.SecretHash), []byte(hashHex(strings.TrimSpace(secret)))) != 1 {
-		k.UnsuccessfulSignInAttempts++
-		if k.UnsuccessfulSignInAttempts >= s.policy.MaxFailedSignIns {
-			k.UnlockTime = now.Add(s.policy.LockoutDuration)
-		}
-		_ = s.store.UpdateAPIKey(ctx, k)
+		// One narrow write, counted in SQL: writing back the whole key as
+		// read could undo a rotation or deactivation made meanwhile.
+		_ = s.store.RecordKeyFailure(ctx, k.ID, now, s.policy.MaxFailedSignIns, now.Add(s.policy.LockoutDuration))
 		return Principal{}, APIKey{}, ErrBadKey
 	}
 	if !k.Active || (!k.ExpiryDate.IsZero() && !now.Before(k.ExpiryDate)) || now.Before(k.UnlockTime) {
@@ -275,9 +273,11 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 	role = effective(role)
 	// lastSignIn is written at most once a second per key: a busy key
 	// would otherwise turn every read into a synchronous write.
+	// The write only touches the sign-in fields, and only while the secret
+	// is still the one verified, so it never undoes a concurrent change.
 	if k.UnsuccessfulSignInAttempts != 0 || !k.UnlockTime.IsZero() || now.Sub(k.LastSignIn) >= time.Second {
 		k.LastSignIn, k.UnsuccessfulSignInAttempts, k.UnlockTime = now, 0, time.Time{}
-		if err := s.store.UpdateAPIKey(ctx, k); err != nil {
+		if err := s.store.RecordKeySignIn(ctx, k.ID, k.SecretHash, now); err != nil {
 			return Principal{}, APIKey{}, fmt.Errorf("recording sign-in of key %d: %w", k.ID, err)
 		}
 	}
@@ -289,6 +289,12 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 func (s *Access) CreateKey(ctx context.Context, p Principal, k APIKey) (APIKey, string, error) {
 	if err := p.Authorize(CreateAPIKeys); err != nil {
 		return APIKey{}, "", err
+	}
+	if k.RoleID == 0 {
+		// A new key without a role gets Full Access. Only here: in
+		// ModifyKey a roleID of 0 names no role, and must not raise the
+		// key's rights to Full Access.
+		k.RoleID = FullAccessRoleID
 	}
 	if err := s.validateKey(ctx, &k); err != nil {
 		return APIKey{}, "", err
@@ -322,9 +328,6 @@ func (s *Access) validateKey(ctx context.Context, k *APIKey) error {
 	}
 	if _, err := time.LoadLocation(k.TimeZone); err != nil {
 		return fmt.Errorf("%w: timeZone %q is not an IANA time zone", ErrInvalid, k.TimeZone)
-	}
-	if k.RoleID == 0 {
-		k.RoleID = FullAccessRoleID
 	}
 	if _, err := s.store.Role(ctx, k.RoleID); err != nil {
 		return fmt.Errorf("%w: roleID %d does not exist", ErrInvalid, k.RoleID)

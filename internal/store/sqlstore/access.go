@@ -158,15 +158,44 @@ func (s *Store) insertRole(ctx context.Context, r identity.Role, withID bool) (i
 	args := []any{r.Name, r.Description, boolInt(r.Immutable), boolInt(r.CanOnlyManipulateUsersWithEqualOrLesser), boolInt(r.AllComputers),
 		boolInt(r.AllPolicies), boolInt(r.AllowUserInterface), boolInt(r.AllowWebService), joinIDs(r.ComputerIDs),
 		joinIDs(r.ComputerGroupIDs), joinIDs(r.PolicyIDs), string(rights), millis(r.Created)}
-	ph := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13`
-	if withID {
-		cols, ph, args = "id, "+cols, "$14, "+ph, append(args, r.ID)
-	}
 	var id int64
-	if err := s.w().QueryRowContext(ctx, `INSERT INTO roles (`+cols+`) VALUES (`+ph+`) RETURNING id`, args...).Scan(&id); err != nil {
-		return 0, fmt.Errorf("inserting role: %w", err)
+	err = s.inTx(ctx, func(tx *Store) error {
+		id = r.ID
+		if !withID {
+			var err error
+			if id, err = tx.nextID(ctx, "roles"); err != nil {
+				return err
+			}
+		} else if err := tx.raiseID(ctx, "roles", id); err != nil {
+			return err
+		}
+		_, err := tx.w().ExecContext(ctx, `INSERT INTO roles (id, `+cols+`) VALUES ($14, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			append(args, id)...)
+		if err != nil {
+			return fmt.Errorf("inserting role: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// nextID allocates the next ID of a table from id_counters; IDs are never
+// reused, even after the newest row is deleted.
+func (s *Store) nextID(ctx context.Context, name string) (int64, error) {
+	var id int64
+	if err := s.w().QueryRowContext(ctx, `UPDATE id_counters SET last = last + 1 WHERE name = $1 RETURNING last`, name).Scan(&id); err != nil {
+		return 0, fmt.Errorf("allocating an ID for %s: %w", name, err)
 	}
 	return id, nil
+}
+
+// raiseID makes sure the counter of a table is at least id (for rows
+// inserted with a fixed ID, the built-in roles).
+func (s *Store) raiseID(ctx context.Context, name string, id int64) error {
+	if _, err := s.w().ExecContext(ctx, `UPDATE id_counters SET last = $2 WHERE name = $1 AND last < $2`, name, id); err != nil {
+		return fmt.Errorf("raising the ID counter of %s: %w", name, err)
+	}
+	return nil
 }
 
 // Role implements identity.AccessStore.
@@ -257,12 +286,16 @@ var keyTable = searchTable{Name: "api_keys", IDColumn: "id", Columns: map[string
 func (s *Store) InsertAPIKey(ctx context.Context, k identity.APIKey, secretFor func(id int64) (string, error)) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *Store) error {
-		err := tx.w().QueryRowContext(ctx, `INSERT INTO api_keys (key_name, description, locale, role_id, time_zone, active, created,
+		var err error
+		if id, err = tx.nextID(ctx, "api_keys"); err != nil {
+			return err
+		}
+		_, err = tx.w().ExecContext(ctx, `INSERT INTO api_keys (id, key_name, description, locale, role_id, time_zone, active, created,
 			last_sign_in, unlock_time, failed, expiry_date, service_account, secret_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '') RETURNING id`,
+			VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '')`,
 			k.KeyName, k.Description, k.Locale, k.RoleID, k.TimeZone, boolInt(k.Active), millis(k.Created),
 			nullMillis(k.LastSignIn), nullMillis(k.UnlockTime), k.UnsuccessfulSignInAttempts, nullMillis(k.ExpiryDate),
-			boolInt(k.ServiceAccount)).Scan(&id)
+			boolInt(k.ServiceAccount), id)
 		if err != nil {
 			return fmt.Errorf("inserting API key: %w", err)
 		}
@@ -307,6 +340,31 @@ func (s *Store) UpdateAPIKey(ctx context.Context, k identity.APIKey) error {
 		k.ID, k.KeyName, k.Description, k.Locale, k.RoleID, k.TimeZone, boolInt(k.Active), nullMillis(k.LastSignIn),
 		nullMillis(k.UnlockTime), k.UnsuccessfulSignInAttempts, nullMillis(k.ExpiryDate), boolInt(k.ServiceAccount), k.SecretHash)
 	return oneRow(res, err, identity.ErrNotFound)
+}
+
+// RecordKeySignIn implements identity.AccessStore.
+func (s *Store) RecordKeySignIn(ctx context.Context, id int64, secretHash string, at time.Time) error {
+	_, err := s.w().ExecContext(ctx, `UPDATE api_keys SET last_sign_in = $2, failed = 0, unlock_time = NULL
+		WHERE id = $1 AND secret_hash = $3`, id, at.UnixMilli(), secretHash)
+	if err != nil {
+		return fmt.Errorf("recording sign-in of API key %d: %w", id, err)
+	}
+	return nil
+}
+
+// RecordKeyFailure implements identity.AccessStore in one UPDATE, so that
+// concurrent failures all count and nothing else of the key is written.
+func (s *Store) RecordKeyFailure(ctx context.Context, id int64, now time.Time, maxFailed int, lockUntil time.Time) error {
+	const count = `(CASE WHEN unlock_time IS NOT NULL AND unlock_time <= $2 THEN 1 ELSE failed + 1 END)`
+	_, err := s.w().ExecContext(ctx, `UPDATE api_keys SET
+		failed = `+count+`,
+		unlock_time = CASE WHEN `+count+` >= $3 THEN $4
+			WHEN unlock_time IS NOT NULL AND unlock_time <= $2 THEN NULL ELSE unlock_time END
+		WHERE id = $1`, id, now.UnixMilli(), maxFailed, lockUntil.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("counting failed sign-in of API key %d: %w", id, err)
+	}
+	return nil
 }
 
 // DeleteAPIKey implements identity.AccessStore.
