@@ -4,6 +4,10 @@
 // the server-side handlers (which call the fleet domain) and a client that
 // virtual and real agents can use.
 //
-// It imports net/http and the fleet domain; never a store engine nor an API
-// family adapter.
+// Appliances speak its second half: they check in, learn the migration they
+// take part in, carry out the steps that happen on the appliance and report
+// them.
+//
+// It imports net/http and the fleet and appliances domains; never a store
+// engine nor an API family adapter.
 package agentproto

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rampart-sec/rampart/internal/appliances"
 	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
 // Handler serves the protocol's two calls.
 type Handler struct {
-	Fleet *fleet.Service
+	Fleet      *fleet.Service
+	Appliances *appliances.Service
 	// Token is the shared secret agents present as "Authorization: Bearer".
 	Token string
 	Log   *slog.Logger

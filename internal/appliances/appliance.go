@@ -20,6 +20,9 @@ type Appliance struct {
 	// at that step with FailMessage (operator failure injection).
 	FailStep    int
 	FailMessage string
+	// Agent is set once the appliance has checked in over the agent
+	// protocol: its migrations then wait for it at the steps it carries out.
+	Agent       bool
 	LastCheckIn time.Time
 }
 
@@ -47,23 +50,26 @@ var (
 type Step struct {
 	State   string
 	Message string
+	// OnAppliance steps are carried out by the appliance itself: an
+	// appliance with an agent must report them done.
+	OnAppliance bool
 }
 
 // Steps are the stages of each action, in order; the last one is the
 // finish, reached with result "success".
 var Steps = map[Action][]Step{
 	Upgrade: {
-		{"start", "starting migration"},
-		{"downloading", "downloading package"},
-		{"handling package", "verifying package"},
-		{"upgrading", "installing package"},
-		{"upgrading", "restarting services"},
-		{"finish", "installation complete"},
+		{"start", "starting migration", false},
+		{"downloading", "downloading package", false},
+		{"handling package", "verifying package", false},
+		{"upgrading", "installing package", true},
+		{"upgrading", "restarting services", true},
+		{"finish", "installation complete", false},
 	},
 	Rollback: {
-		{"start", "starting rollback"},
-		{"rollback", "preparing rollback"},
-		{"rollback", "rollback software"},
-		{"finish", "rollback complete"},
+		{"start", "starting rollback", false},
+		{"rollback", "preparing rollback", false},
+		{"rollback", "rollback software", true},
+		{"finish", "rollback complete", false},
 	},
 }

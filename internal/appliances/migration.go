@@ -21,6 +21,10 @@ type Migration struct {
 	Finished    time.Time
 	LeaseOwner  string
 	LeaseUntil  time.Time
+	// Managed is set when the appliance had an agent when the migration
+	// started; Awaiting then marks a step the appliance has yet to report.
+	Managed  bool
+	Awaiting bool
 }
 
 // Done reports whether the migration has ended.

@@ -16,6 +16,9 @@ type Store interface {
 	UpdateAppliance(ctx context.Context, a Appliance) error
 	// SetFailure sets only the appliance's failure injection.
 	SetFailure(ctx context.Context, id int64, step int, message string) error
+	// ApplianceCheckIn marks the appliance as having an agent and records
+	// when it last checked in.
+	ApplianceCheckIn(ctx context.Context, id int64, at time.Time) error
 	// StartMigration inserts m unless the appliance has an unfinished
 	// migration (ErrBusy); it clears the appliance's failure injection,
 	// which m carries, in the same transaction.
@@ -115,7 +118,7 @@ func (s *Service) Start(ctx context.Context, id int64, action Action) error {
 	if err != nil {
 		return err
 	}
-	m := Migration{ApplianceID: id, Action: action, From: a.Version, Step: 1, TotalSteps: len(steps),
+	m := Migration{ApplianceID: id, Action: action, From: a.Version, Step: 1, TotalSteps: len(steps), Managed: a.Agent,
 		State: steps[0].State, Message: steps[0].Message, FailStep: a.FailStep, FailMessage: a.FailMessage, StepAt: s.now().UTC()}
 	switch action {
 	case Upgrade:
@@ -224,6 +227,8 @@ func (s *Service) next(m Migration, now time.Time) (Migration, *Appliance) {
 	st := steps[n.Step-1]
 	n.State, n.Message = st.State, st.Message
 	if n.Step < len(steps) {
+		// A step the appliance carries out waits for its report.
+		n.Awaiting = m.Managed && st.OnAppliance
 		return n, nil
 	}
 	n.Result, n.Finished = "success", now
@@ -232,4 +237,59 @@ func (s *Service) next(m Migration, now time.Time) (Migration, *Appliance) {
 		a.Previous = ""
 	}
 	return n, a
+}
+
+// ErrStale means an appliance reported on a step that is no longer the one
+// awaiting its report.
+var ErrStale = errors.New("the migration is not awaiting this step")
+
+// CheckIn records that an appliance's agent is alive and returns the
+// migration it is in, if one is running.
+func (s *Service) CheckIn(ctx context.Context, id int64) (Migration, bool, error) {
+	if err := s.store.ApplianceCheckIn(ctx, id, s.now().UTC()); err != nil {
+		return Migration{}, false, err
+	}
+	m, err := s.store.LatestMigration(ctx, id)
+	if errors.Is(err, ErrNoMigration) || (err == nil && m.Done()) {
+		return Migration{}, false, nil
+	}
+	if err != nil {
+		return Migration{}, false, err
+	}
+	return m, true, nil
+}
+
+// ReportStep applies an appliance's report on the step it carried out:
+// done lets the runner go on (the next step is due a step time later); a
+// failure ends the migration with the appliance's message, on the version
+// the appliance runs.
+func (s *Service) ReportStep(ctx context.Context, id, migrationID int64, step int, ok bool, message string) error {
+	m, err := s.store.LatestMigration(ctx, id)
+	if errors.Is(err, ErrNoMigration) {
+		return ErrStale
+	}
+	if err != nil {
+		return err
+	}
+	if m.ID != migrationID || m.Step != step || !m.Awaiting || m.Done() {
+		return ErrStale
+	}
+	now := s.now().UTC()
+	next := m
+	next.Awaiting, next.StepAt = false, now
+	if !ok {
+		if message == "" {
+			message = "the appliance reported a failure"
+		}
+		next.State, next.Result, next.Finished = "finish", "fail", now
+		next.Message = fmt.Sprintf("%s failed at step %d (%s): %s; the appliance stays on %s", m.Action, m.Step, m.Message, message, m.From)
+	}
+	moved, err := s.store.AdvanceMigrations(ctx, []Advance{{From: m, Next: next}})
+	if err != nil {
+		return err
+	}
+	if moved == 0 {
+		return ErrStale
+	}
+	return nil
 }

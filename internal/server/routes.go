@@ -68,6 +68,8 @@ func (s *Server) routes() http.Handler {
 	// The agent protocol (docs/agent-protocol.md).
 	mux.HandleFunc("POST /agent/v1/checkin", s.agents.CheckIn)
 	mux.HandleFunc("POST /agent/v1/results", s.agents.Results)
+	mux.HandleFunc("POST /agent/v1/appliances/checkin", s.agents.ApplianceCheckIn)
+	mux.HandleFunc("POST /agent/v1/appliances/report", s.agents.ApplianceReport)
 
 	return normalizePath(mux)
 }

@@ -96,6 +96,7 @@ func (s *Server) init(ctx context.Context) error {
 	limiter := ratelimit.New(s.cfg.RateLimits, ratelimit.NewMemory(), s.cfg.Now)
 	s.workload = &workload.API{Access: s.Access, Tenant: "Primary", Node: node, Now: s.cfg.Now, Log: s.cfg.Log, Limiter: limiter}
 	s.Appliances = appliances.NewService(s.store, demo.Catalogue(), s.cfg.MigrationStep, s.cfg.Now)
+	s.agents.Appliances = s.Appliances
 	s.netsec = &netsec.API{Appliances: s.Appliances, Access: s.Access, Limiter: limiter, Tenant: "Primary", Node: node, Log: s.cfg.Log}
 	s.runnerName = fmt.Sprintf("%s/%d/%s", node, os.Getpid(), randomHexName())
 	if !s.cfg.HTTP {
@@ -219,7 +220,17 @@ func (s *Server) startVirtualAgents(ctx context.Context) error {
 		virtual[i] = simulator.Agent{ID: a.EntityID, ServerID: a.ManagingServerID}
 	}
 	go sim.Run(ctx, virtual)
-	s.cfg.Log.Info("virtual agents started", "count", len(virtual), "interval", s.cfg.AgentInterval)
+	all, err := s.Appliances.List(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(all))
+	for i, a := range all {
+		ids[i] = a.ID
+	}
+	apps := &simulator.ApplianceFleet{Client: sim.Client, Interval: s.cfg.AgentInterval, Log: s.cfg.Log}
+	go apps.Run(ctx, ids)
+	s.cfg.Log.Info("virtual agents and appliances started", "agents", len(virtual), "appliances", len(ids), "interval", s.cfg.AgentInterval)
 	return nil
 }
 

@@ -13,12 +13,12 @@ import (
 // The engine implements the appliances store.
 var _ appliances.Store = (*Store)(nil)
 
-const applianceColumns = `id, instance_id, host_name, provider, version, previous, dv_version, fail_step, fail_message, last_check_in`
+const applianceColumns = `id, instance_id, host_name, provider, version, previous, dv_version, fail_step, fail_message, last_check_in, agent`
 
 // InsertAppliance implements appliances.Store.
 func (s *Store) InsertAppliance(ctx context.Context, a appliances.Appliance) error {
-	_, err := s.w().ExecContext(ctx, `INSERT INTO appliances (`+applianceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		a.ID, a.InstanceID, a.HostName, a.Provider, a.Version, a.Previous, a.DVVersion, a.FailStep, a.FailMessage, millis(a.LastCheckIn))
+	_, err := s.w().ExecContext(ctx, `INSERT INTO appliances (`+applianceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.InstanceID, a.HostName, a.Provider, a.Version, a.Previous, a.DVVersion, a.FailStep, a.FailMessage, millis(a.LastCheckIn), boolInt(a.Agent))
 	if err != nil {
 		return fmt.Errorf("inserting appliance: %w", err)
 	}
@@ -56,6 +56,12 @@ func (s *Store) UpdateAppliance(ctx context.Context, a appliances.Appliance) err
 	return oneRow(res, err, appliances.ErrNotFound)
 }
 
+// ApplianceCheckIn implements appliances.Store.
+func (s *Store) ApplianceCheckIn(ctx context.Context, id int64, at time.Time) error {
+	res, err := s.w().ExecContext(ctx, `UPDATE appliances SET agent = 1, last_check_in = $2 WHERE id = $1`, id, at.UnixMilli())
+	return oneRow(res, err, appliances.ErrNotFound)
+}
+
 // SetFailure implements appliances.Store.
 func (s *Store) SetFailure(ctx context.Context, id int64, step int, message string) error {
 	res, err := s.w().ExecContext(ctx, `UPDATE appliances SET fail_step = $2, fail_message = $3 WHERE id = $1`, id, step, message)
@@ -64,20 +70,20 @@ func (s *Store) SetFailure(ctx context.Context, id int64, step int, message stri
 
 func scanAppliance(row scanner) (appliances.Appliance, error) {
 	var a appliances.Appliance
-	var checkIn int64
-	err := row.Scan(&a.ID, &a.InstanceID, &a.HostName, &a.Provider, &a.Version, &a.Previous, &a.DVVersion, &a.FailStep, &a.FailMessage, &checkIn)
+	var checkIn, agent int64
+	err := row.Scan(&a.ID, &a.InstanceID, &a.HostName, &a.Provider, &a.Version, &a.Previous, &a.DVVersion, &a.FailStep, &a.FailMessage, &checkIn, &agent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, appliances.ErrNotFound
 	}
 	if err != nil {
 		return a, fmt.Errorf("scanning appliance: %w", err)
 	}
-	a.LastCheckIn = fromMillis(checkIn)
+	a.LastCheckIn, a.Agent = fromMillis(checkIn), agent != 0
 	return a, nil
 }
 
 const migrationColumns = `id, appliance_id, action, from_version, to_version, step, total_steps, state, result, message,
-	fail_step, fail_message, step_at, finished, lease_owner, lease_until`
+	fail_step, fail_message, step_at, finished, lease_owner, lease_until, managed, awaiting`
 
 // StartMigration implements appliances.Store.
 func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int64, error) {
@@ -91,10 +97,10 @@ func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int
 			return appliances.ErrBusy
 		}
 		err := tx.w().QueryRowContext(ctx, `INSERT INTO migrations (appliance_id, action, from_version, to_version, step, total_steps, state,
-			result, message, fail_step, fail_message, step_at, finished, lease_owner, lease_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', 0) RETURNING id`,
+			result, message, fail_step, fail_message, step_at, finished, lease_owner, lease_until, managed, awaiting)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', 0, $14, $15) RETURNING id`,
 			m.ApplianceID, string(m.Action), m.From, m.To, m.Step, m.TotalSteps, m.State, m.Result, m.Message,
-			m.FailStep, m.FailMessage, millis(m.StepAt), millis(m.Finished)).Scan(&id)
+			m.FailStep, m.FailMessage, millis(m.StepAt), millis(m.Finished), boolInt(m.Managed), boolInt(m.Awaiting)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("inserting migration: %w", err)
 		}
@@ -116,7 +122,7 @@ func (s *Store) LatestMigration(ctx context.Context, applianceID int64) (applian
 // DueMigrations implements appliances.Store.
 func (s *Store) DueMigrations(ctx context.Context, due, now time.Time, owner string, limit int) ([]appliances.Migration, error) {
 	rows, err := s.r().QueryContext(ctx, `SELECT `+migrationColumns+` FROM migrations
-		WHERE result = '' AND step_at <= $1 AND (lease_owner = '' OR lease_owner = $2 OR lease_until < $3)
+		WHERE result = '' AND awaiting = 0 AND step_at <= $1 AND (lease_owner = '' OR lease_owner = $2 OR lease_until < $3)
 		ORDER BY step_at, id LIMIT $4`, due.UnixMilli(), owner, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("querying due migrations: %w", err)
@@ -159,10 +165,10 @@ func (s *Store) AdvanceMigration(ctx context.Context, from, next appliances.Migr
 	moved := false
 	err := s.inTx(ctx, func(tx *Store) error {
 		res, err := tx.w().ExecContext(ctx, `UPDATE migrations SET step = $3, state = $4, result = $5, message = $6, step_at = $7,
-			finished = $8, lease_owner = $9, lease_until = $10
-			WHERE id = $1 AND step = $2 AND result = '' AND (lease_owner = '' OR lease_owner = $9 OR lease_until < $11)`,
+			finished = $8, lease_owner = $9, lease_until = $10, awaiting = $12
+			WHERE id = $1 AND step = $2 AND result = '' AND awaiting = $13 AND (lease_owner = '' OR lease_owner = $9 OR lease_until < $11)`,
 			from.ID, from.Step, next.Step, next.State, next.Result, next.Message, millis(next.StepAt), millis(next.Finished),
-			next.LeaseOwner, millis(next.LeaseUntil), next.StepAt.UnixMilli())
+			next.LeaseOwner, millis(next.LeaseUntil), next.StepAt.UnixMilli(), boolInt(next.Awaiting), boolInt(from.Awaiting))
 		if err != nil {
 			return fmt.Errorf("advancing migration %d: %w", from.ID, err)
 		}
@@ -184,12 +190,13 @@ func (s *Store) AdvanceMigration(ctx context.Context, from, next appliances.Migr
 func scanMigration(row scanner) (appliances.Migration, error) {
 	var m appliances.Migration
 	var action string
-	var stepAt, finished, leaseUntil int64
+	var stepAt, finished, leaseUntil, managed, awaiting int64
 	err := row.Scan(&m.ID, &m.ApplianceID, &action, &m.From, &m.To, &m.Step, &m.TotalSteps, &m.State, &m.Result, &m.Message,
-		&m.FailStep, &m.FailMessage, &stepAt, &finished, &m.LeaseOwner, &leaseUntil)
+		&m.FailStep, &m.FailMessage, &stepAt, &finished, &m.LeaseOwner, &leaseUntil, &managed, &awaiting)
 	if err != nil {
 		return m, fmt.Errorf("scanning migration: %w", err)
 	}
 	m.Action, m.StepAt, m.Finished, m.LeaseUntil = appliances.Action(action), fromMillis(stepAt), fromMillis(finished), fromMillis(leaseUntil)
+	m.Managed, m.Awaiting = managed != 0, awaiting != 0
 	return m, nil
 }
