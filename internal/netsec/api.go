@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/keyauth"
 	"github.com/rampart-sec/rampart/internal/ratelimit"
 )
 
@@ -54,13 +53,7 @@ func (api *API) Authenticated(next http.HandlerFunc) http.Handler {
 			writeMessage(w, http.StatusBadRequest, "Missing or unsupported api-version header: send api-version: v1")
 			return
 		}
-		secret := ""
-		if scheme, rest, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "ApiKey") {
-			secret = strings.TrimSpace(rest)
-		} else {
-			secret = strings.TrimSpace(r.Header.Get("api-secret-key"))
-		}
-		p, _, err := api.Access.KeyPrincipal(r.Context(), secret)
+		p, _, err := api.Access.KeyPrincipal(r.Context(), keyauth.Secret(r))
 		if errors.Is(err, identity.ErrBadKey) {
 			writeMessage(w, http.StatusUnauthorized, "Invalid API Key")
 			return
@@ -70,15 +63,15 @@ func (api *API) Authenticated(next http.HandlerFunc) http.Handler {
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return
 		}
-		if api.Limiter != nil {
-			d, err := api.Limiter.Allow(r.Context(), "key:"+strconv.FormatInt(p.KeyID, 10), api.Tenant, api.Node)
-			if err != nil || !d.Allowed {
-				if err == nil {
-					w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.RetryAfter.Seconds()))))
-				}
-				writeMessage(w, http.StatusTooManyRequests, "Too many API requests")
-				return
-			}
+		ok, err := keyauth.Gate{Limiter: api.Limiter, Tenant: api.Tenant, Node: api.Node}.Admit(r.Context(), w, keyauth.KeyCaller(p.KeyID))
+		if err != nil {
+			api.Log.ErrorContext(r.Context(), "rate limiter", "err", err)
+			writeMessage(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
+		if !ok {
+			writeMessage(w, http.StatusTooManyRequests, "Too many API requests")
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/keyauth"
 	"github.com/rampart-sec/rampart/internal/ratelimit"
 )
 
@@ -65,18 +65,15 @@ func (api *API) Authenticated(next http.Handler) http.Handler {
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return
 		}
-		if api.Limiter != nil {
-			d, err := api.Limiter.Allow(r.Context(), limitKey, api.Tenant, api.Node)
-			if err != nil {
-				api.Log.ErrorContext(r.Context(), "rate limiter", "err", err)
-				writeMessage(w, http.StatusInternalServerError, "Internal server error")
-				return
-			}
-			if !d.Allowed {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.RetryAfter.Seconds()))))
-				writeMessage(w, http.StatusTooManyRequests, "Too many API requests")
-				return
-			}
+		ok, err := keyauth.Gate{Limiter: api.Limiter, Tenant: api.Tenant, Node: api.Node}.Admit(r.Context(), w, limitKey)
+		if err != nil {
+			api.Log.ErrorContext(r.Context(), "rate limiter", "err", err)
+			writeMessage(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
+		if !ok {
+			writeMessage(w, http.StatusTooManyRequests, "Too many API requests")
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}))
@@ -85,15 +82,9 @@ func (api *API) Authenticated(next http.Handler) http.Handler {
 // principal finds who is calling; limitKey names the caller for the
 // per-key rate limit.
 func (api *API) principal(r *http.Request) (identity.Principal, string, error) {
-	secret := strings.TrimSpace(r.Header.Get("api-secret-key"))
-	if secret == "" {
-		if scheme, rest, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "ApiKey") {
-			secret = strings.TrimSpace(rest)
-		}
-	}
-	if secret != "" {
+	if secret := keyauth.Secret(r); secret != "" {
 		p, _, err := api.Access.KeyPrincipal(r.Context(), secret)
-		return p, "key:" + strconv.FormatInt(p.KeyID, 10), err
+		return p, keyauth.KeyCaller(p.KeyID), err
 	}
 	if c, err := r.Cookie("sID"); err == nil && c.Value != "" {
 		p, err := api.Access.SessionPrincipal(r.Context(), c.Value, strings.TrimSpace(r.Header.Get("rID")))
