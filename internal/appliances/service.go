@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-sec/rampart/internal/search"
 )
 
 // Store is what appliances need from storage. Missing rows are
@@ -13,6 +15,11 @@ type Store interface {
 	InsertAppliance(ctx context.Context, a Appliance) error
 	Appliance(ctx context.Context, id int64) (Appliance, error)
 	Appliances(ctx context.Context) ([]Appliance, error)
+	// SearchAppliances returns the appliances matching f's criteria in ID
+	// order, at most f.MaxItems of them; CountAppliances counts all that
+	// match criteria.
+	SearchAppliances(ctx context.Context, f search.Filter) ([]Appliance, error)
+	CountAppliances(ctx context.Context, criteria []search.Criterion) (int, error)
 	UpdateAppliance(ctx context.Context, a Appliance) error
 	// SetFailure sets only the appliance's failure injection.
 	SetFailure(ctx context.Context, id int64, step int, message string) error

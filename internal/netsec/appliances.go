@@ -2,12 +2,14 @@ package netsec
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/search"
 )
 
 // appliance is the vendor's appliance object.
@@ -132,4 +134,36 @@ func (api *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		api.Log.ErrorContext(r.Context(), "network security request failed", "path", r.URL.Path, "err", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal server error")
 	}
+}
+
+// SearchAppliances serves POST /api/appliances/search: a SearchFilter
+// (maxItems, searchCriteria, sortByObjectID) with the paging keys limit
+// and cursor, answered in the list's shape. Results are in ID order and
+// the cursor is opaque to clients.
+func (api *API) SearchAppliances(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, "The request body could not be read: %v", err)
+		return
+	}
+	f, err := search.Parse(body, appliances.Schema)
+	var bad *search.Error
+	if errors.As(err, &bad) {
+		writeMessage(w, http.StatusBadRequest, "%s", bad.Message)
+		return
+	}
+	if err != nil {
+		api.fail(w, r, err)
+		return
+	}
+	page, err := api.Appliances.Search(r.Context(), f)
+	if err != nil {
+		api.fail(w, r, err)
+		return
+	}
+	out := applianceList{TotalCount: page.Total, Next: page.Next, Appliances: make([]appliance, len(page.Appliances))}
+	for i, a := range page.Appliances {
+		out.Appliances[i] = toAppliance(a)
+	}
+	writeJSON(w, http.StatusOK, out)
 }

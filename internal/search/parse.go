@@ -40,7 +40,7 @@ func Parse(body []byte, schema Schema) (Filter, error) {
 		return Filter{}, err
 	}
 	for _, m := range members {
-		if kindOf(m.raw) == "null" && slices.Contains(filterKeys, m.key) {
+		if kindOf(m.raw) == "null" && (slices.Contains(filterKeys, m.key) || schema.Paged && slices.Contains(pageKeys, m.key)) {
 			continue // null means unset
 		}
 		switch m.key {
@@ -62,14 +62,45 @@ func Parse(body []byte, schema Schema) (Filter, error) {
 				return Filter{}, err
 			}
 			f.Criteria = cs
+		case "limit", "cursor":
+			if !schema.Paged {
+				return Filter{}, unknownKey(m.key, "search filter", filterKeys)
+			}
+			if err := pageKey(&f, m); err != nil {
+				return Filter{}, err
+			}
 		default:
+			if schema.Paged {
+				return Filter{}, unknownKey(m.key, "search filter", append(slices.Clip(filterKeys), pageKeys...))
+			}
 			return Filter{}, unknownKey(m.key, "search filter", filterKeys)
 		}
 	}
 	return f, nil
 }
 
-var filterKeys = []string{"maxItems", "sortByObjectID", "searchCriteria"}
+var (
+	filterKeys = []string{"maxItems", "sortByObjectID", "searchCriteria"}
+	pageKeys   = []string{"limit", "cursor"}
+)
+
+// pageKey sets a paged filter's limit or cursor from m.
+func pageKey(f *Filter, m member) error {
+	if m.key == "cursor" {
+		s, err := stringValue(m.raw, "cursor")
+		f.Cursor = s
+		return err
+	}
+	n, err := intValue(m.raw, "limit")
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > DefaultMaxItems {
+		return errorf("limit must be from 1 to %d, not %d", DefaultMaxItems, n)
+	}
+	f.Limit = int(n)
+	return nil
+}
 
 func errorf(format string, args ...any) *Error {
 	return &Error{Message: fmt.Sprintf(format, args...)}

@@ -353,3 +353,42 @@ func TestParseLargeBodies(t *testing.T) {
 		t.Errorf("many criteria: %d criteria, %v", len(f.Criteria), err)
 	}
 }
+
+// TestParsePaging: only a Paged schema takes limit and cursor, with
+// strict values; other schemas refuse them as unknown keys.
+func TestParsePaging(t *testing.T) {
+	paged := apiKeys
+	paged.Paged = true
+	for _, c := range []struct {
+		body          string
+		limit         int
+		cursor, error string
+	}{
+		{body: `{"limit":25,"cursor":"40"}`, limit: 25, cursor: "40"},
+		{body: `{"limit":null,"cursor":null}`},
+		{body: `{"limit":5000}`, limit: 5000},
+		{body: `{"limit":0}`, error: "limit must be from 1 to 5000, not 0"},
+		{body: `{"limit":5001}`, error: "limit must be from 1 to 5000, not 5001"},
+		{body: `{"limit":2.5}`, error: "limit must be a whole number, not 2.5"},
+		{body: `{"limit":"3"}`, error: "limit must be a number"},
+		{body: `{"cursor":7}`, error: "cursor must be a string"},
+		{body: `{"size":7}`, error: "limit, cursor"},
+	} {
+		f, err := Parse([]byte(c.body), paged)
+		switch {
+		case c.error != "":
+			if err == nil || !strings.Contains(err.Error(), c.error) {
+				t.Errorf("%s: error %v, want one containing %q", c.body, err, c.error)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.body, err)
+		case f.Limit != c.limit || f.Cursor != c.cursor:
+			t.Errorf("%s: limit %d cursor %q, want %d %q", c.body, f.Limit, f.Cursor, c.limit, c.cursor)
+		}
+	}
+	for _, body := range []string{`{"limit":10}`, `{"cursor":"1"}`} {
+		if _, err := Parse([]byte(body), apiKeys); err == nil || !strings.Contains(err.Error(), "maxItems, sortByObjectID, searchCriteria") {
+			t.Errorf("%s on an unpaged schema: error %v, want an unknown key", body, err)
+		}
+	}
+}

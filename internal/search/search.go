@@ -66,6 +66,11 @@ type Schema struct {
 	// "apiKeys").
 	Resource string
 	Fields   []Field
+	// Paged lets a filter carry `limit` (a page size, 1 to
+	// DefaultMaxItems) and `cursor` (an opaque string the previous page
+	// handed out), as Network Security's appliance search does. Workload
+	// Security's filters have neither and refuse them.
+	Paged bool
 }
 
 // Field returns the field called name, matched case-sensitively.
@@ -95,6 +100,11 @@ type Filter struct {
 	SortByObjectID bool
 	// Criteria are ANDed; none matches everything.
 	Criteria []Criterion
+	// Limit is the page size a paged filter asked for, 0 if none; Cursor
+	// is where the page starts, "" for the first. Only a Paged schema
+	// accepts them.
+	Limit  int
+	Cursor string
 }
 
 // Op is the operator of a string, numeric, ID, boolean or choice test.

@@ -51,6 +51,7 @@ func (s *Server) routes() http.Handler {
 	ns := s.netsec
 	mux.Handle("GET /api/appliances", ns.Authenticated(ns.ListAppliances))
 	mux.Handle("GET /api/appliances/{applianceID}", ns.Authenticated(ns.DescribeAppliance))
+	mux.Handle("POST /api/appliances/search", ns.Authenticated(ns.SearchAppliances))
 	mux.Handle("GET /api/migrationversions", ns.Authenticated(ns.MigrationVersions))
 	mux.Handle("POST /api/appliancemigrations", ns.Authenticated(ns.StartMigration))
 	mux.Handle("GET /api/appliancemigrations", ns.Authenticated(ns.MigrationStatuses))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/search"
 )
 
 // The engine implements the appliances store.
@@ -46,6 +47,41 @@ func (s *Store) Appliances(ctx context.Context) ([]appliances.Appliance, error) 
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// applianceTable maps appliances.Schema onto the appliances table.
+var applianceTable = searchTable{Name: "appliances", IDColumn: "id", Columns: map[string]string{
+	"ID": "id", "instanceId": "instance_id", "tosVersion": "version", "dvVersion": "dv_version",
+	"provider": "provider", "hostName": "host_name",
+}}
+
+// SearchAppliances implements appliances.Store, running the filter as SQL.
+func (s *Store) SearchAppliances(ctx context.Context, f search.Filter) ([]appliances.Appliance, error) {
+	where, args, tail := compileSearch(f, applianceTable, 1)
+	rows, err := s.r().QueryContext(ctx, `SELECT `+applianceColumns+` FROM appliances`+where+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching appliances: %w", err)
+	}
+	defer rows.Close()
+	out := []appliances.Appliance{}
+	for rows.Next() {
+		a, err := scanAppliance(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CountAppliances implements appliances.Store.
+func (s *Store) CountAppliances(ctx context.Context, criteria []search.Criterion) (int, error) {
+	where, args, _ := compileSearch(search.Filter{Criteria: criteria}, applianceTable, 1)
+	var n int
+	if err := s.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM appliances`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting appliances: %w", err)
+	}
+	return n, nil
 }
 
 // UpdateAppliance implements appliances.Store.

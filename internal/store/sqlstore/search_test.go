@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	_ "modernc.org/sqlite" // the "sqlite" driver, for these tests only
 
+	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/search"
 )
 
@@ -364,6 +366,14 @@ func TestCompileSearchSQL(t *testing.T) {
 func TestCheckSearchTable(t *testing.T) {
 	if err := checkSearchTable(thingsSchema, thingsTable); err != nil {
 		t.Errorf("things: %v", err)
+	}
+	for _, pair := range []struct {
+		schema search.Schema
+		table  searchTable
+	}{{identity.RoleSchema, roleTable}, {identity.APIKeySchema, keyTable}, {appliances.Schema, applianceTable}} {
+		if err := checkSearchTable(pair.schema, pair.table); err != nil {
+			t.Errorf("%s: %v", pair.schema.Resource, err)
+		}
 	}
 	broken := searchTable{Name: "things", Columns: map[string]string{"name": "name"}}
 	err := checkSearchTable(thingsSchema, broken)
