@@ -50,6 +50,15 @@ func TestApplianceCarriesOutItsSteps(t *testing.T) {
 	if m, err := c.ApplianceCheckIn(ctx, agentproto.ApplianceCheckInRequest{ApplianceID: 8}); err != nil || m != nil {
 		t.Fatalf("first check-in: %+v %v", m, err)
 	}
+	// The check-in is written by the runner's next flush (the background
+	// runner may flush first); only then does the appliance count as
+	// having an agent.
+	if err := env.Server.Appliances.FlushCheckIns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := env.Server.Appliances.Get(ctx, 8); !a.Agent || !a.LastCheckIn.Equal(env.Clock.Now()) {
+		t.Fatalf("after the flush: agent %v, last check-in %v, want true and %v", a.Agent, a.LastCheckIn, env.Clock.Now())
+	}
 	migrate(t, env, "upgrade")
 
 	// The server-side steps run by time up to the installation, which

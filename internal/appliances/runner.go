@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Runner advances migrations in the background. Several runners (one per
+// Runner advances migrations in the background, and writes the
+// appliances' check-ins noted since its last tick. Several runners (one per
 // replica) may share a store: leases and the step compare-and-swap make
 // each step happen once.
 type Runner struct {
@@ -22,6 +23,9 @@ func (r *Runner) Run(ctx context.Context) {
 	t := time.NewTicker(r.Every)
 	defer t.Stop()
 	for {
+		if err := r.Service.FlushCheckIns(ctx); err != nil && ctx.Err() == nil {
+			r.Log.Error("appliance check-ins", "err", err)
+		}
 		if _, err := r.Service.Tick(ctx, r.Owner, r.LeaseFor); err != nil && ctx.Err() == nil {
 			r.Log.Error("migration runner", "err", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/search"
@@ -26,6 +27,9 @@ type Store interface {
 	// ApplianceCheckIn marks the appliance as having an agent and records
 	// when it last checked in.
 	ApplianceCheckIn(ctx context.Context, id int64, at time.Time) error
+	// ApplianceCheckIns records many check-ins in one transaction; IDs the
+	// store no longer knows are skipped.
+	ApplianceCheckIns(ctx context.Context, at map[int64]time.Time) error
 	// StartMigration inserts m unless the appliance has an unfinished
 	// migration (ErrBusy); it clears the appliance's failure injection,
 	// which m carries, in the same transaction.
@@ -71,6 +75,11 @@ type Service struct {
 	catalogue Catalogue
 	stepTime  time.Duration
 	now       func() time.Time
+
+	// seen holds check-ins not yet written: they are written in batches
+	// by FlushCheckIns (the runner calls it every tick).
+	mu   sync.Mutex
+	seen map[int64]time.Time
 }
 
 // NewService returns a Service; stepTime is how long each migration step
@@ -79,7 +88,7 @@ func NewService(store Store, catalogue Catalogue, stepTime time.Duration, now fu
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, catalogue: catalogue, stepTime: stepTime, now: now}
+	return &Service{store: store, catalogue: catalogue, stepTime: stepTime, now: now, seen: map[int64]time.Time{}}
 }
 
 // StepTime is how long each migration step takes.
@@ -253,20 +262,27 @@ const checkInWrite = 5 * time.Second
 // awaiting its report.
 var ErrStale = errors.New("the migration is not awaiting this step")
 
-// CheckIn records that an appliance's agent is alive and returns the
+// CheckIn notes that an appliance's agent is alive and returns the
 // migration it is in, if one is running.
+//
+// The check-in itself is not written here: it is kept in memory and
+// written with every other one by the next FlushCheckIns, in one
+// transaction, and at most every checkInWrite per appliance. A fleet of
+// thousands checking in every few seconds would otherwise make each
+// check-in a durable write of its own. Nothing a client was told depends
+// on it: a crash loses at most one flush interval of check-in times, and an
+// appliance counts as having an agent (its migrations wait for its
+// reports) from the flush after its first check-in.
 func (s *Service) CheckIn(ctx context.Context, id int64) (Migration, bool, error) {
 	now := s.now().UTC()
 	a, err := s.store.Appliance(ctx, id)
 	if err != nil {
 		return Migration{}, false, err
 	}
-	// The check-in time is written at most every checkInWrite: a large
-	// fleet would otherwise turn every check-in into a durable write.
 	if !a.Agent || now.Sub(a.LastCheckIn) >= checkInWrite {
-		if err := s.store.ApplianceCheckIn(ctx, id, now); err != nil {
-			return Migration{}, false, err
-		}
+		s.mu.Lock()
+		s.seen[id] = now
+		s.mu.Unlock()
 	}
 	m, err := s.store.LatestMigration(ctx, id)
 	if errors.Is(err, ErrNoMigration) || (err == nil && m.Done()) {
@@ -276,6 +292,31 @@ func (s *Service) CheckIn(ctx context.Context, id int64) (Migration, bool, error
 		return Migration{}, false, err
 	}
 	return m, true, nil
+}
+
+// FlushCheckIns writes the check-ins noted since the last flush in one
+// transaction. On failure they are kept for the next flush (unless a
+// newer check-in of the same appliance replaced them).
+func (s *Service) FlushCheckIns(ctx context.Context) error {
+	s.mu.Lock()
+	batch := s.seen
+	if len(batch) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	s.seen = make(map[int64]time.Time, len(batch))
+	s.mu.Unlock()
+	if err := s.store.ApplianceCheckIns(ctx, batch); err != nil {
+		s.mu.Lock()
+		for id, at := range batch {
+			if _, newer := s.seen[id]; !newer {
+				s.seen[id] = at
+			}
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("writing %d appliance check-ins: %w", len(batch), err)
+	}
+	return nil
 }
 
 // ReportStep applies an appliance's report on the step it carried out:

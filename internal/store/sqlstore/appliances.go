@@ -98,6 +98,19 @@ func (s *Store) ApplianceCheckIn(ctx context.Context, id int64, at time.Time) er
 	return oneRow(res, err, appliances.ErrNotFound)
 }
 
+// ApplianceCheckIns implements appliances.Store.
+func (s *Store) ApplianceCheckIns(ctx context.Context, at map[int64]time.Time) error {
+	return s.inTx(ctx, func(tx *Store) error {
+		for id, t := range at {
+			err := tx.ApplianceCheckIn(ctx, id, t)
+			if err != nil && !errors.Is(err, appliances.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // SetFailure implements appliances.Store.
 func (s *Store) SetFailure(ctx context.Context, id int64, step int, message string) error {
 	res, err := s.w().ExecContext(ctx, `UPDATE appliances SET fail_step = $2, fail_message = $3 WHERE id = $1`, id, step, message)
@@ -125,6 +138,14 @@ const migrationColumns = `id, appliance_id, action, from_version, to_version, st
 func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *Store) error {
+		// The appliance's row is written first: a missing appliance is
+		// ErrNotFound (not a foreign-key failure), and on an engine with
+		// row locks a second start on the same appliance waits here until
+		// the first commits, so the check below sees its migration.
+		res, err := tx.w().ExecContext(ctx, `UPDATE appliances SET fail_step = 0, fail_message = '' WHERE id = $1`, m.ApplianceID)
+		if err := oneRow(res, err, appliances.ErrNotFound); err != nil {
+			return err
+		}
 		var running int64
 		if err := tx.w().QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE appliance_id = $1 AND result = ''`, m.ApplianceID).Scan(&running); err != nil {
 			return fmt.Errorf("checking running migrations: %w", err)
@@ -132,7 +153,7 @@ func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int
 		if running > 0 {
 			return appliances.ErrBusy
 		}
-		err := tx.w().QueryRowContext(ctx, `INSERT INTO migrations (appliance_id, action, from_version, to_version, step, total_steps, state,
+		err = tx.w().QueryRowContext(ctx, `INSERT INTO migrations (appliance_id, action, from_version, to_version, step, total_steps, state,
 			result, message, fail_step, fail_message, step_at, finished, lease_owner, lease_until, managed, awaiting)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', 0, $14, $15) RETURNING id`,
 			m.ApplianceID, string(m.Action), m.From, m.To, m.Step, m.TotalSteps, m.State, m.Result, m.Message,
@@ -140,8 +161,7 @@ func (s *Store) StartMigration(ctx context.Context, m appliances.Migration) (int
 		if err != nil {
 			return fmt.Errorf("inserting migration: %w", err)
 		}
-		_, err = tx.w().ExecContext(ctx, `UPDATE appliances SET fail_step = 0, fail_message = '' WHERE id = $1`, m.ApplianceID)
-		return err
+		return nil
 	})
 	return id, err
 }
