@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/ratelimit"
@@ -20,7 +21,11 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run the Rampart server on the embedded default: SQLite in the data
 directory, HTTPS with a self-signed certificate generated on first start.
 With --demo an empty data directory gets the demo fleet, an Automation API
-application and credentials.json, and virtual agents check in.`,
+application and credentials.json, and virtual agents check in.
+
+With --db postgres://... the server keeps all state in PostgreSQL, and any
+number of replicas may share it (each with its own --data-dir for its
+certificate); they must share the secret key (--secret-key-file).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
@@ -31,6 +36,13 @@ application and credentials.json, and virtual agents check in.`,
 				level = slog.LevelDebug
 			}
 			cfg.Log, cfg.Stdout, cfg.AuthDetail = newLogger(stderr, level), stdout, !noAuthDetail
+			if !cmd.Flags().Changed("virtual-fleet") {
+				cfg.VirtualFleet = cfg.Demo
+			}
+			cfg.SecretKey = os.Getenv("RAMPART_SECRET_KEY")
+			if cfg.SecretKeyFile != "" {
+				cfg.SecretKey = "" // the flag wins over the environment
+			}
 			ctx := cmd.Context()
 			srv, err := server.Open(ctx, cfg)
 			if err != nil {
@@ -69,5 +81,9 @@ application and credentials.json, and virtual agents check in.`,
 	f.IntVar(&cfg.RateLimits.PerTenant, "rate-limit-tenant", cfg.RateLimits.PerTenant, "Workload Security calls per tenant in any 60 s (0: no limit)")
 	f.IntVar(&cfg.RateLimits.PerNode, "rate-limit-node", cfg.RateLimits.PerNode, "Workload Security calls per node in any 60 s (0: no limit)")
 	f.BoolVar(&cfg.RateLimits.Disabled, "no-rate-limit", false, "turn the Workload Security rate limiter off")
+	f.StringVar(&cfg.DB, "db", os.Getenv("RAMPART_DB"), "PostgreSQL URL (postgres://user:pass@host:5432/db) to run on instead of SQLite; replicas share it (env RAMPART_DB)")
+	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("RAMPART_SECRET_KEY_FILE"), "key sealing secrets at rest, 64 hex digits; required with --db, shared by every replica (env RAMPART_SECRET_KEY_FILE, or the key itself in RAMPART_SECRET_KEY)")
+	f.BoolVar(&cfg.VirtualFleet, "virtual-fleet", false, "run virtual agents and appliances for the store's fleet (default: on with --demo)")
+	f.DurationVar(&cfg.RedeliverAfter, "redeliver-after", 30*time.Second, "deliver a command again when its agent has not reported it for this long")
 	return cmd
 }

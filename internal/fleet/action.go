@@ -59,6 +59,7 @@ func (s *Service) Act(ctx context.Context, req ActRequest) ([]Agent, error) {
 	}
 	var acted []Agent
 	err := s.store.InTx(ctx, func(tx Store) error {
+		acted = nil // a transaction the store retries starts afresh
 		var target Server
 		if req.Action == ActRelocate {
 			var err error

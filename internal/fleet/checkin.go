@@ -4,14 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // CheckIn records that an agent is alive and hands it the commands queued
 // for it, marking them delivered. An unknown agent (one uninstalled, say)
 // gets ErrAgentNotFound.
+//
+// A command delivered more than RedeliverAfter ago and never reported is
+// delivered again: the agent (or the replica it talked to) may have died
+// with it. Every command the agents carry out is idempotent, and only the
+// first report of a delivery settles the agent, so a late report of the
+// earlier delivery changes nothing twice.
 func (s *Service) CheckIn(ctx context.Context, agentID string) ([]Command, error) {
 	var out []Command
 	err := s.store.InTx(ctx, func(tx Store) error {
+		out = nil // a transaction the store retries starts afresh
 		now := s.now().UTC()
 		if err := tx.TouchAgent(ctx, agentID, now); err != nil {
 			return fmt.Errorf("checking in agent %s: %w", agentID, err)
@@ -20,14 +28,21 @@ func (s *Service) CheckIn(ctx context.Context, agentID string) ([]Command, error
 		if err != nil {
 			return fmt.Errorf("reading commands of agent %s: %w", agentID, err)
 		}
+		delivered, err := tx.Commands(ctx, agentID, CommandDelivered)
+		if err != nil {
+			return fmt.Errorf("reading commands of agent %s: %w", agentID, err)
+		}
 		for _, c := range queued {
-			c.State, c.DeliveredAt = CommandDelivered, now
-			ok, err := tx.SetCommandState(ctx, c, CommandQueued)
-			if err != nil {
-				return fmt.Errorf("delivering command %s: %w", c.ID, err)
+			if err := s.deliver(ctx, tx, c, CommandQueued, now, &out); err != nil {
+				return err
 			}
-			if ok {
-				out = append(out, c)
+		}
+		for _, c := range delivered {
+			if now.Sub(c.DeliveredAt) < s.RedeliverAfter {
+				continue
+			}
+			if err := s.deliver(ctx, tx, c, CommandDelivered, now, &out); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -36,6 +51,21 @@ func (s *Service) CheckIn(ctx context.Context, agentID string) ([]Command, error
 		return nil, err
 	}
 	return out, nil
+}
+
+// deliver marks c delivered at now if it is still in state from (CheckIn's
+// transaction makes reading and delivering one step, so two check-ins
+// never both take a command).
+func (s *Service) deliver(ctx context.Context, tx Store, c Command, from CommandState, now time.Time, out *[]Command) error {
+	c.State, c.DeliveredAt = CommandDelivered, now
+	ok, err := tx.SetCommandState(ctx, c, from)
+	if err != nil {
+		return fmt.Errorf("delivering command %s: %w", c.ID, err)
+	}
+	if ok {
+		*out = append(*out, c)
+	}
+	return nil
 }
 
 // Report applies an agent's results: each delivered command becomes done or

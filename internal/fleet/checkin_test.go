@@ -41,7 +41,7 @@ func TestCheckInDeliversOnce(t *testing.T) {
 		t.Errorf("LastCheckIn = %v, want %v", a.LastCheckIn, at)
 	}
 
-	e.clock.Advance(time.Minute)
+	e.clock.Advance(fleet.DefaultRedeliverAfter - time.Millisecond)
 	if got := e.checkIn(t, "AG-1"); len(got) != 0 {
 		t.Errorf("second CheckIn = %+v, want nothing", got)
 	}
@@ -58,6 +58,55 @@ func TestCheckInDeliversOnce(t *testing.T) {
 
 	if _, err := e.svc.CheckIn(ctx, "AG-NONE"); !errors.Is(err, fleet.ErrAgentNotFound) {
 		t.Errorf("CheckIn of an unknown agent: err = %v, want ErrAgentNotFound", err)
+	}
+}
+
+// TestCheckInRedelivers: a command delivered and never reported (its agent,
+// or the replica it talked to, died) is delivered again once
+// RedeliverAfter has passed, once per check-in that finds it overdue; the
+// first report settles it and a late report of the other delivery is
+// refused without changing anything.
+func TestCheckInRedelivers(t *testing.T) {
+	e := newEnv(t, nil)
+	e.act(t, fleet.ActRequest{Action: fleet.ActIsolate, Filter: fleet.AgentFilter{EntityID: "AG-1"}})
+	first := e.checkIn(t, "AG-1")
+	if len(first) != 1 {
+		t.Fatalf("first delivery: %+v", first)
+	}
+	for _, c := range []struct {
+		wait time.Duration
+		want int
+	}{
+		{fleet.DefaultRedeliverAfter - time.Millisecond, 0}, // not overdue yet
+		{time.Millisecond, 1},                               // overdue: delivered again
+		{time.Second, 0},                                    // the new delivery is fresh
+		{fleet.DefaultRedeliverAfter, 1},                    // overdue again
+	} {
+		e.clock.Advance(c.wait)
+		got := e.checkIn(t, "AG-1")
+		if len(got) != c.want {
+			t.Fatalf("after %s more: %d commands, want %d: %+v", c.wait, len(got), c.want, got)
+		}
+		if c.want == 1 && (got[0].ID != first[0].ID || !got[0].DeliveredAt.Equal(e.clock.Now())) {
+			t.Errorf("redelivery = %+v, want %s delivered now", got[0], first[0].ID)
+		}
+	}
+	ctx := context.Background()
+	if err := e.svc.Report(ctx, "AG-1", []fleet.Result{{CommandID: first[0].ID, OK: true}}); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if a := e.agent(t, "AG-1"); a.Isolation != fleet.StatusIsolated {
+		t.Errorf("after the report: %s, want isolated", a.Isolation)
+	}
+	if err := e.svc.Report(ctx, "AG-1", []fleet.Result{{CommandID: first[0].ID, OK: false, Message: "late"}}); !errors.Is(err, fleet.ErrCommandNotDelivered) {
+		t.Errorf("late second report: %v, want ErrCommandNotDelivered", err)
+	}
+	if a := e.agent(t, "AG-1"); a.Isolation != fleet.StatusIsolated {
+		t.Errorf("after the late report: %s, want still isolated", a.Isolation)
+	}
+	e.clock.Advance(time.Hour)
+	if got := e.checkIn(t, "AG-1"); len(got) != 0 {
+		t.Errorf("a finished command was delivered again: %+v", got)
 	}
 }
 

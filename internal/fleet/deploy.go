@@ -15,6 +15,7 @@ func (s *Service) DeployUpdateSources(ctx context.Context, serverID string, sett
 		return Server{}, false, err
 	}
 	err = s.store.InTx(ctx, func(tx Store) error {
+		ok = false // a transaction the store retries starts afresh
 		var err error
 		srv, err = tx.Server(ctx, serverID)
 		if errors.Is(err, ErrServerNotFound) {

@@ -13,6 +13,9 @@ type Service struct {
 	store Store
 	now   func() time.Time
 	newID func() string
+	// RedeliverAfter is how long a delivered command may go unreported
+	// before the agent's next check-in gets it again.
+	RedeliverAfter time.Duration
 }
 
 // NewService returns a Service over store. now and newID may be nil for the
@@ -24,8 +27,12 @@ func NewService(store Store, now func() time.Time, newID func() string) *Service
 	if newID == nil {
 		newID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
-	return &Service{store: store, now: now, newID: newID}
+	return &Service{store: store, now: now, newID: newID, RedeliverAfter: DefaultRedeliverAfter}
 }
+
+// DefaultRedeliverAfter is how long a delivered command may go unreported
+// before it is delivered again.
+const DefaultRedeliverAfter = 30 * time.Second
 
 // Servers lists the managed servers that match f, in registration order.
 func (s *Service) Servers(ctx context.Context, f ServerFilter) ([]Server, error) {

@@ -6,7 +6,9 @@ package sealing
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 // Box seals and opens secrets with one key.
 type Box struct {
 	aead cipher.AEAD
+	key  []byte
 }
 
 // New returns a Box for a 32-byte key.
@@ -32,7 +35,7 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating GCM: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, key: append([]byte(nil), key...)}, nil
 }
 
 // LoadOrCreate reads the hex key in path, creating the file with a random
@@ -69,6 +72,35 @@ func LoadOrCreate(path string) (*Box, error) {
 		return nil, fmt.Errorf("key file %s is not hex: %w", path, err)
 	}
 	return New(key)
+}
+
+// Load reads the hex key in path, which must exist: replicas sharing a
+// database must share the key, so none may invent its own.
+func Load(path string) (*Box, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading key file: %w", err)
+	}
+	return FromHex(string(data))
+}
+
+// FromHex returns a Box for a key written as 64 hex digits (surrounding
+// space ignored), as key files hold it.
+func FromHex(s string) (*Box, error) {
+	key, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, errors.New("the key is not hex (want 64 hex digits)")
+	}
+	return New(key)
+}
+
+// Derive returns a secret for purpose, derived from the key with
+// HMAC-SHA256, in hex: every holder of the key derives the same one, and
+// it reveals nothing of the key.
+func (b *Box) Derive(purpose string) string {
+	m := hmac.New(sha256.New, b.key)
+	m.Write([]byte(purpose))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Seal encrypts plaintext; the random nonce is stored in front.

@@ -221,3 +221,50 @@ func TestLoadOrCreateUnreadable(t *testing.T) {
 		t.Error("LoadOrCreate succeeded without its directory")
 	}
 }
+
+// TestLoadAndDerive: Load refuses a missing or bad key file instead of
+// inventing a key; two Boxes of one key derive the same secrets, and
+// different purposes or keys give different ones.
+func TestLoadAndDerive(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sealing.Load(filepath.Join(dir, "missing.key")); err == nil {
+		t.Error("Load of a missing file succeeded")
+	}
+	bad := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(bad, []byte("not hex\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sealing.Load(bad); err == nil {
+		t.Error("Load of a non-hex file succeeded")
+	}
+	path := filepath.Join(dir, "secret.key")
+	a, err := sealing.LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sealing.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	c, err := sealing.FromHex(" " + string(data) + " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := a.Derive("agent-token"); x != b.Derive("agent-token") || x != c.Derive("agent-token") || len(x) != 64 {
+		t.Errorf("one key derived different secrets: %s %s %s", x, b.Derive("agent-token"), c.Derive("agent-token"))
+	}
+	if a.Derive("agent-token") == a.Derive("other") {
+		t.Error("two purposes derived one secret")
+	}
+	if a.Derive("agent-token") == newBox(t, 7).Derive("agent-token") {
+		t.Error("two keys derived one secret")
+	}
+	sealed, err := a.Seal([]byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Open(sealed); err != nil || string(got) != "x" {
+		t.Errorf("a Box loaded from the file cannot open what the first sealed: %q %v", got, err)
+	}
+}

@@ -32,14 +32,7 @@ func benchServer(b *testing.B) (*servertest.Env, []byte) {
 		env := servertest.Start(&onceTB{B: b})
 		agents := make([]fleet.Agent, benchAgents)
 		for i := range agents {
-			agents[i] = fleet.Agent{
-				EntityID: fmt.Sprintf("BE0C0000-0000-4000-8000-%012d", i), Product: "SLF_PRODUCT_OFFICESCAN_CE",
-				ManagingServerID: "026332F39EBC-41C19604-02DD-2C5F-EDE5", FolderPath: "Workgroup",
-				IPAddresses:  []string{fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)},
-				MACAddresses: []string{fmt.Sprintf("02-00-00-%02X-%02X-%02X", i>>16&255, i>>8&255, i&255)},
-				HostName:     fmt.Sprintf("bench%06d", i), Isolation: fleet.StatusNormal,
-				Capabilities: []fleet.Capability{fleet.CapIsolate, fleet.CapRestore},
-			}
+			agents[i] = benchAgent(i)
 		}
 		if err := env.Server.Fleet.AddAgents(context.Background(), agents); err != nil {
 			b.Fatalf("loading agents: %v", err)
@@ -51,6 +44,18 @@ func benchServer(b *testing.B) (*servertest.Env, []byte) {
 		benchEnv, benchBody = env, r.Raw
 	})
 	return benchEnv, benchBody
+}
+
+// benchAgent is the i-th agent of the read benchmarks.
+func benchAgent(i int) fleet.Agent {
+	return fleet.Agent{
+		EntityID: fmt.Sprintf("BE0C0000-0000-4000-8000-%012d", i), Product: "SLF_PRODUCT_OFFICESCAN_CE",
+		ManagingServerID: "026332F39EBC-41C19604-02DD-2C5F-EDE5", FolderPath: "Workgroup",
+		IPAddresses:  []string{fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)},
+		MACAddresses: []string{fmt.Sprintf("02-00-00-%02X-%02X-%02X", i>>16&255, i>>8&255, i&255)},
+		HostName:     fmt.Sprintf("bench%06d", i), Isolation: fleet.StatusNormal,
+		Capabilities: []fleet.Capability{fleet.CapIsolate, fleet.CapRestore},
+	}
 }
 
 // onceTB lets the shared server outlive the sub-benchmark that started it:

@@ -13,7 +13,7 @@ type Config struct {
 	DataDir string
 	Listen  string
 	// Demo loads the demo fleet into an empty data directory, creates an
-	// application, writes credentials.json and runs virtual agents.
+	// application and writes credentials.json.
 	Demo bool
 	// HTTP serves plain HTTP instead of HTTPS.
 	HTTP            bool
@@ -27,6 +27,23 @@ type Config struct {
 	MigrationStep time.Duration
 	// RateLimits are the Workload Security API's limits.
 	RateLimits ratelimit.Limits
+	// DB is a PostgreSQL URL (postgres://...); empty means the embedded
+	// SQLite database in DataDir.
+	DB string
+	// SecretKeyFile is the key that seals secrets at rest (hex, as
+	// DataDir/secret.key holds it). SecretKey is the same key given
+	// directly (RAMPART_SECRET_KEY). With SQLite both are optional (the
+	// key file in DataDir is created on first start); with PostgreSQL one
+	// is required, since every replica must hold the same key.
+	SecretKeyFile string
+	SecretKey     string
+	// VirtualFleet runs virtual agents and appliances for everything in
+	// the store (`serve --demo` turns it on unless told otherwise).
+	VirtualFleet bool
+	// RedeliverAfter is how long a command delivered to an agent may go
+	// unreported before it is delivered again (to the agent's next
+	// check-in, on whichever replica).
+	RedeliverAfter time.Duration
 }
 
 // The files Rampart keeps in its data directory.

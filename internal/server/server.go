@@ -25,6 +25,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/ratelimit"
 	"github.com/rampart-sec/rampart/internal/sealing"
 	"github.com/rampart-sec/rampart/internal/simulator"
+	"github.com/rampart-sec/rampart/internal/store/postgres"
 	"github.com/rampart-sec/rampart/internal/store/sqlite"
 	"github.com/rampart-sec/rampart/internal/store/sqlstore"
 	"github.com/rampart-sec/rampart/internal/workload"
@@ -32,14 +33,17 @@ import (
 
 // Server is one Rampart node. Build it with Open, run it with Run.
 type Server struct {
-	cfg      Config
-	store    *sqlstore.Store
-	Apps     *identity.Service
-	Fleet    *fleet.Service
-	Access   *identity.Access
-	apex     *apexcentral.API
-	workload *workload.API
-	netsec   *netsec.API
+	cfg   Config
+	store *sqlstore.Store
+	box   *sealing.Box
+	// agentToken is what agents present as "Authorization: Bearer".
+	agentToken string
+	Apps       *identity.Service
+	Fleet      *fleet.Service
+	Access     *identity.Access
+	apex       *apexcentral.API
+	workload   *workload.API
+	netsec     *netsec.API
 	// Appliances runs the Network Security appliances and their migrations.
 	Appliances *appliances.Service
 	runnerName string
@@ -60,14 +64,21 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MigrationStep <= 0 {
 		cfg.MigrationStep = 3 * time.Second
 	}
+	if cfg.RedeliverAfter <= 0 {
+		cfg.RedeliverAfter = max(15*cfg.AgentInterval, 30*time.Second)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, cfg.DataDir)
+	box, err := secretBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening store: %w", err)
 	}
-	s := &Server{cfg: cfg, store: st}
+	s := &Server{cfg: cfg, store: st, box: box}
 	if err := s.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -75,17 +86,65 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) init(ctx context.Context) error {
-	box, err := sealing.LoadOrCreate(filepath.Join(s.cfg.DataDir, sealingKeyFile))
-	if err != nil {
-		return fmt.Errorf("loading sealing key: %w", err)
+// openStore opens the embedded SQLite database in the data directory, or
+// the PostgreSQL database cfg.DB names.
+func openStore(ctx context.Context, cfg Config) (*sqlstore.Store, error) {
+	if cfg.DB == "" {
+		return sqlite.Open(ctx, cfg.DataDir)
 	}
-	token, err := loadOrCreateToken(filepath.Join(s.cfg.DataDir, agentTokenFile))
+	if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+		return nil, errors.New("--db must be a postgres:// URL (leave it empty for the embedded SQLite database)")
+	}
+	return postgres.Open(ctx, cfg.DB)
+}
+
+// secretBox loads the key that seals secrets at rest: the operator's key
+// (file or value) when given, else on SQLite the data directory's own key
+// file, created on first start. PostgreSQL refuses to start without the
+// operator's key: replicas that each invented a key could not open each
+// other's secrets.
+func secretBox(cfg Config) (*sealing.Box, error) {
+	switch {
+	case cfg.SecretKey != "" && cfg.SecretKeyFile != "":
+		return nil, errors.New("give the secret key as a file or as a value, not both")
+	case cfg.SecretKey != "":
+		box, err := sealing.FromHex(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("loading the secret key: %w", err)
+		}
+		return box, nil
+	case cfg.SecretKeyFile != "":
+		box, err := sealing.Load(cfg.SecretKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading the secret key file: %w", err)
+		}
+		return box, nil
+	case cfg.DB != "":
+		return nil, errors.New("PostgreSQL needs the secret key every replica shares: give --secret-key-file (or RAMPART_SECRET_KEY_FILE, or RAMPART_SECRET_KEY); " +
+			"create one with `openssl rand -hex 32 > secret.key`, or use the secret.key of the SQLite data directory you migrated from")
+	}
+	box, err := sealing.LoadOrCreate(filepath.Join(cfg.DataDir, sealingKeyFile))
 	if err != nil {
+		return nil, fmt.Errorf("loading sealing key: %w", err)
+	}
+	return box, nil
+}
+
+func (s *Server) init(ctx context.Context) error {
+	box := s.box
+	// Agents present one token to every replica: on PostgreSQL it is
+	// derived from the shared key; on SQLite it is the data directory's.
+	var token string
+	var err error
+	if s.cfg.DB != "" {
+		token = box.Derive("rampart agent token v1")
+	} else if token, err = loadOrCreateToken(filepath.Join(s.cfg.DataDir, agentTokenFile)); err != nil {
 		return err
 	}
+	s.agentToken = token
 	s.Apps = identity.NewService(s.store, box, s.cfg.Now, nil)
 	s.Fleet = fleet.NewService(s.store, s.cfg.Now, nil)
+	s.Fleet.RedeliverAfter = s.cfg.RedeliverAfter
 	s.apex = &apexcentral.API{Apps: s.Apps, Fleet: s.Fleet, Now: s.cfg.Now, Log: s.cfg.Log, AuthDetail: s.cfg.AuthDetail}
 	s.agents = &agentproto.Handler{Fleet: s.Fleet, Token: token, Log: s.cfg.Log}
 	s.Access = identity.NewAccess(s.store, box, identity.DefaultPolicy(), s.cfg.Now)
@@ -93,7 +152,13 @@ func (s *Server) init(ctx context.Context) error {
 		return err
 	}
 	node, _ := os.Hostname()
-	limiter := ratelimit.New(s.cfg.RateLimits, ratelimit.NewMemory(), s.cfg.Now)
+	// One SQLite node counts calls in memory; replicas of a PostgreSQL
+	// database count them in it, so the limits hold across all of them.
+	var counter ratelimit.Counter = ratelimit.NewMemory()
+	if s.cfg.DB != "" {
+		counter = postgres.NewRateCounter(s.store.DB())
+	}
+	limiter := ratelimit.New(s.cfg.RateLimits, counter, s.cfg.Now)
 	s.workload = &workload.API{Access: s.Access, Tenant: "Primary", Node: node, Now: s.cfg.Now, Log: s.cfg.Log, Limiter: limiter}
 	s.Appliances = appliances.NewService(s.store, demo.Catalogue(), s.cfg.MigrationStep, s.cfg.Now)
 	s.agents.Appliances = s.Appliances
@@ -161,7 +226,7 @@ func (s *Server) Run(ctx context.Context) error {
 	runner := &appliances.Runner{Service: s.Appliances, Owner: s.runnerName, Every: min(s.cfg.MigrationStep/4, 500*time.Millisecond),
 		LeaseFor: max(3*s.cfg.MigrationStep, 2*time.Second), Log: s.cfg.Log}
 	go runner.Run(simCtx)
-	if s.cfg.Demo {
+	if s.cfg.VirtualFleet {
 		if err := s.startVirtualAgents(simCtx); err != nil {
 			s.cfg.Log.Error("starting virtual agents", "err", err)
 		}
@@ -190,10 +255,6 @@ func (s *Server) startVirtualAgents(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	token, err := os.ReadFile(filepath.Join(s.cfg.DataDir, agentTokenFile))
-	if err != nil {
-		return fmt.Errorf("reading agent token: %w", err)
-	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if s.tlsCert != nil {
 		pool := x509.NewCertPool()
@@ -211,7 +272,7 @@ func (s *Server) startVirtualAgents(ctx context.Context) error {
 		}
 	}
 	sim := &simulator.Fleet{
-		Client:   &agentproto.Client{BaseURL: base, Token: strings.TrimSpace(string(token)), HTTP: &http.Client{Transport: transport, Timeout: 30 * time.Second}},
+		Client:   &agentproto.Client{BaseURL: base, Token: s.agentToken, HTTP: &http.Client{Transport: transport, Timeout: 30 * time.Second}},
 		Interval: s.cfg.AgentInterval,
 		Log:      s.cfg.Log,
 	}

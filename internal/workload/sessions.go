@@ -54,7 +54,9 @@ func (api *API) CreateSession(w http.ResponseWriter, r *http.Request) {
 		api.fail(w, r, "session", err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: "sID", Value: sid, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	// Secure over HTTPS, as the vendor sets it; not over `serve --http`,
+	// where clients (curl, Go's cookie jar) would never send it back.
+	http.SetCookie(w, &http.Cookie{Name: "sID", Value: sid, Path: "/", Secure: r.TLS != nil, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusOK, sessionResponse{AdministratorID: sess.AdminID, Created: sess.Created.UnixMilli(),
 		LastActivity: sess.LastActivity.UnixMilli(), AccessType: "webService", RID: sess.RID})
 }
@@ -66,6 +68,6 @@ func (api *API) DeleteSession(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusUnauthorized, "Invalid session")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: "sID", Value: "", Path: "/", Secure: true, HttpOnly: true, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: "sID", Value: "", Path: "/", Secure: r.TLS != nil, HttpOnly: true, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -59,6 +59,48 @@ type Env struct {
 	Clock                               *Clock
 	Server                              *server.Server
 	HTTP                                *http.Client
+
+	cfg server.Config
+}
+
+// run opens, listens and runs a server until the test ends (cancel stops
+// it).
+func run(t testing.TB, ctx context.Context, cancel context.CancelFunc, cfg server.Config) *server.Server {
+	t.Helper()
+	srv, err := server.Open(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatalf("opening server: %v", err)
+	}
+	if err := srv.Listen(); err != nil {
+		cancel()
+		srv.Close()
+		t.Fatalf("listening: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server run: %v", err)
+		}
+		srv.Close()
+	})
+	return srv
+}
+
+// Replica starts another server on e's PostgreSQL database (Options.DB),
+// with e's key and clock, and returns its base URL: a second replica
+// behind the same credentials.
+func (e *Env) Replica(t testing.TB) string {
+	t.Helper()
+	if e.cfg.DB == "" {
+		t.Fatal("Replica needs a server started with Options.DB")
+	}
+	cfg := e.cfg
+	cfg.DataDir = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	return run(t, ctx, cancel, cfg).URL()
 }
 
 // Options change how Start builds the server.
@@ -67,6 +109,9 @@ type Options struct {
 	NoAuthDetail bool
 	// RateLimits, when set, replace the Workload Security limits.
 	RateLimits *ratelimit.Limits
+	// DB, when set, is a PostgreSQL URL to run on instead of SQLite, with
+	// SecretKey (64 hex digits) the key every replica on it shares.
+	DB, SecretKey string
 }
 
 // Start runs a server with the demo fleet until the test ends. Virtual
@@ -85,32 +130,16 @@ func Start(t testing.TB, opts ...Options) *Env {
 	if o.RateLimits != nil {
 		limits = *o.RateLimits
 	}
-	srv, err := server.Open(ctx, server.Config{
+	cfg := server.Config{
 		DataDir: dir, Listen: "127.0.0.1:0", HTTP: true, AuthDetail: !o.NoAuthDetail,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now, RateLimits: limits,
-	})
-	if err != nil {
-		cancel()
-		t.Fatalf("opening server: %v", err)
+		DB: o.DB, SecretKey: o.SecretKey,
 	}
-	if err := srv.Listen(); err != nil {
-		cancel()
-		t.Fatalf("listening: %v", err)
-	}
+	srv := run(t, ctx, cancel, cfg)
 	credPath, err := srv.PrepareDemo(ctx)
 	if err != nil {
-		cancel()
 		t.Fatalf("preparing demo: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server run: %v", err)
-		}
-		srv.Close()
-	})
 	var creds struct {
 		URL       string `json:"url"`
 		AppID     string `json:"apex_application_id"`
@@ -126,7 +155,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 	if err := json.Unmarshal(data, &creds); err != nil {
 		t.Fatalf("decoding credentials: %v", err)
 	}
-	return &Env{T: t, URL: creds.URL, DataDir: dir, AppID: creds.AppID, APIKey: creds.Key, Clock: clock, Server: srv,
+	return &Env{T: t, URL: creds.URL, DataDir: dir, cfg: cfg, AppID: creds.AppID, APIKey: creds.Key, Clock: clock, Server: srv,
 		AdminUser: creds.AdminUser, AdminPassword: creds.AdminPass, APISecret: creds.Secret,
 		HTTP: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }

@@ -24,7 +24,7 @@ func (s *Store) InsertAdmin(ctx context.Context, a identity.Administrator) (int6
 	var id int64
 	err := s.w().QueryRowContext(ctx, `INSERT INTO administrators (username, password_hash, role_id, failed, locked_until, totp_secret, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		a.Username, a.PasswordHash, a.RoleID, a.Failed, millis(a.LockedUntil), a.TOTPSecret, millis(a.Created)).Scan(&id)
+		a.Username, a.PasswordHash, a.RoleID, a.Failed, millis(a.LockedUntil), []byte(a.TOTPSecret), millis(a.Created)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("inserting administrator: %w", err)
 	}
@@ -62,21 +62,22 @@ func (s *Store) Admins(ctx context.Context) ([]identity.Administrator, error) {
 // UpdateAdmin implements identity.AccessStore.
 func (s *Store) UpdateAdmin(ctx context.Context, a identity.Administrator) error {
 	res, err := s.w().ExecContext(ctx, `UPDATE administrators SET password_hash = $2, role_id = $3, failed = $4, locked_until = $5, totp_secret = $6 WHERE id = $1`,
-		a.ID, a.PasswordHash, a.RoleID, a.Failed, millis(a.LockedUntil), a.TOTPSecret)
+		a.ID, a.PasswordHash, a.RoleID, a.Failed, millis(a.LockedUntil), []byte(a.TOTPSecret))
 	return oneRow(res, err, identity.ErrNotFound)
 }
 
 func scanAdmin(row scanner) (identity.Administrator, error) {
 	var a identity.Administrator
 	var locked, created int64
-	err := row.Scan(&a.ID, &a.Username, &a.PasswordHash, &a.RoleID, &a.Failed, &locked, &a.TOTPSecret, &created)
+	var totp []byte // sealed bytes: a BLOB / BYTEA, never text
+	err := row.Scan(&a.ID, &a.Username, &a.PasswordHash, &a.RoleID, &a.Failed, &locked, &totp, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, identity.ErrNotFound
 	}
 	if err != nil {
 		return a, fmt.Errorf("scanning administrator: %w", err)
 	}
-	a.LockedUntil, a.Created = fromMillis(locked), fromMillis(created)
+	a.LockedUntil, a.Created, a.TOTPSecret = fromMillis(locked), fromMillis(created), string(totp)
 	return a, nil
 }
 

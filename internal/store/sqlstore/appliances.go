@@ -220,6 +220,7 @@ func (s *Store) AdvanceMigrations(ctx context.Context, steps []appliances.Advanc
 func (s *Store) AdvanceMigration(ctx context.Context, from, next appliances.Migration, setVersion *appliances.Appliance) (bool, error) {
 	moved := false
 	err := s.inTx(ctx, func(tx *Store) error {
+		moved = false // a retried transaction starts afresh
 		res, err := tx.w().ExecContext(ctx, `UPDATE migrations SET step = $3, state = $4, result = $5, message = $6, step_at = $7,
 			finished = $8, lease_owner = $9, lease_until = $10, awaiting = $12
 			WHERE id = $1 AND step = $2 AND result = '' AND awaiting = $13 AND (lease_owner = '' OR lease_owner = $9 OR lease_until < $11)`,

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 )
 
 // querier is what *sql.DB and *sql.Tx share.
@@ -21,12 +23,36 @@ type Store struct {
 	writer *cachedDB
 	reader *cachedDB
 	tx     *txQuerier
+	opts   Options
+}
+
+// Options are what an engine tells the shared code about its transactions.
+type Options struct {
+	// Isolation is the level write transactions run at. SQLite runs one
+	// writer at a time, so its transactions are serial whatever the level;
+	// an engine with concurrent writers asks for sql.LevelSerializable so
+	// that check-then-write transactions (a migration refused while one
+	// runs, a unique name) behave exactly as they do on SQLite.
+	Isolation sql.IsolationLevel
+	// Retryable says whether a transaction failed only because a
+	// concurrent one won (a serialization failure or a deadlock): such a
+	// transaction is run again, up to MaxAttempts times in all.
+	Retryable   func(error) bool
+	MaxAttempts int
 }
 
 // New returns a Store that writes through writer and reads through reader
 // (the same *sql.DB is fine when the engine needs no split).
 func New(writer, reader *sql.DB) *Store {
-	s := &Store{writer: newCachedDB(writer), reader: newCachedDB(reader)}
+	return NewWith(writer, reader, Options{})
+}
+
+// NewWith is New with an engine's transaction options.
+func NewWith(writer, reader *sql.DB, opts Options) *Store {
+	if opts.MaxAttempts < 1 {
+		opts.MaxAttempts = 1
+	}
+	s := &Store{writer: newCachedDB(writer), reader: newCachedDB(reader), opts: opts}
 	if reader == writer {
 		s.reader = s.writer
 	}
@@ -57,16 +83,37 @@ func (s *Store) w() querier {
 }
 
 // inTx runs fn with a Store bound to one write transaction, or to the
-// current one when s is already inside a transaction.
+// current one when s is already inside a transaction. A transaction the
+// engine calls retryable is run again from the start, so fn must do
+// nothing but its work on tx (or be safe to repeat).
 func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.writer.db.BeginTx(ctx, nil)
+	var err error
+	for attempt := 1; attempt <= s.opts.MaxAttempts; attempt++ {
+		err = s.runTx(ctx, fn)
+		if err == nil || s.opts.Retryable == nil || !s.opts.Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		// Back off for a random while, growing with each attempt, so that
+		// transactions that collided do not collide again in lockstep.
+		backoff := time.Duration(rand.Int64N(int64(min(time.Millisecond<<attempt, 100*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
+	return fmt.Errorf("transaction lost to concurrent ones %d times: %w", s.opts.MaxAttempts, err)
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(tx *Store) error) error {
+	tx, err := s.writer.db.BeginTx(ctx, &sql.TxOptions{Isolation: s.opts.Isolation})
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	if err := fn(&Store{writer: s.writer, reader: s.reader, tx: &txQuerier{tx: tx, cache: s.writer}}); err != nil {
+	if err := fn(&Store{writer: s.writer, reader: s.reader, tx: &txQuerier{tx: tx, cache: s.writer}, opts: s.opts}); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
 		}

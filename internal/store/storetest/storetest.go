@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every storage engine must pass:
-// it drives the fleet.Store and identity.Store interfaces as the domain
+// it drives the fleet, identity and appliances store interfaces as the domain
 // packages do and checks what they promise (not-found errors, list order,
 // case-insensitive keys, normalised address filters, compare-and-swap,
 // transactions, concurrent writers). It tests behaviour only, never an
@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rampart-sec/rampart/internal/appliances"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
@@ -30,6 +31,7 @@ type Store interface {
 	fleet.Store
 	identity.Store
 	identity.AccessStore
+	appliances.Store
 }
 
 // Run runs the conformance suite. open must return a new, empty store for
@@ -42,6 +44,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("InTx", func(t *testing.T) { testInTx(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
+	t.Run("Appliances", func(t *testing.T) { testAppliances(t, open) })
+	t.Run("Migrations", func(t *testing.T) { testMigrations(t, open) })
+	t.Run("MigrationLeases", func(t *testing.T) { testMigrationLeases(t, open) })
 }
 
 // base is the suite's epoch; stores keep times to the millisecond.
