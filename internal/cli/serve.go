@@ -83,6 +83,7 @@ certificate); they must share the secret key (--secret-key-file).`,
 	f.BoolVar(&cfg.RateLimits.Disabled, "no-rate-limit", false, "turn the Workload Security rate limiter off")
 	f.StringVar(&cfg.DB, "db", os.Getenv("RAMPART_DB"), "PostgreSQL URL (postgres://user:pass@host:5432/db) to run on instead of SQLite; replicas share it (env RAMPART_DB)")
 	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("RAMPART_SECRET_KEY_FILE"), "key sealing secrets at rest, 64 hex digits; required with --db, shared by every replica (env RAMPART_SECRET_KEY_FILE, or the key itself in RAMPART_SECRET_KEY)")
+	f.StringVar(&cfg.AgentTokenFile, "agent-token-file", os.Getenv("RAMPART_AGENT_TOKEN_FILE"), "the token agents present (default: DATA_DIR/agent.token on SQLite, derived from the secret key on PostgreSQL) (env RAMPART_AGENT_TOKEN_FILE)")
 	f.BoolVar(&cfg.VirtualFleet, "virtual-fleet", false, "run virtual agents and appliances for the store's fleet (default: on with --demo)")
 	f.DurationVar(&cfg.RedeliverAfter, "redeliver-after", 30*time.Second, "deliver a command again when its agent has not reported it for this long")
 	return cmd

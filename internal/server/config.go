@@ -37,6 +37,11 @@ type Config struct {
 	// is required, since every replica must hold the same key.
 	SecretKeyFile string
 	SecretKey     string
+	// AgentTokenFile is the agents' token to use instead of the default:
+	// DataDir/agent.token on SQLite (created on first start), one derived
+	// from the secret key on PostgreSQL. It keeps the token agents hold
+	// when an installation moves to PostgreSQL.
+	AgentTokenFile string
 	// VirtualFleet runs virtual agents and appliances for everything in
 	// the store (`serve --demo` turns it on unless told otherwise).
 	VirtualFleet bool

@@ -136,7 +136,15 @@ func (s *Server) init(ctx context.Context) error {
 	// derived from the shared key; on SQLite it is the data directory's.
 	var token string
 	var err error
-	if s.cfg.DB != "" {
+	if s.cfg.AgentTokenFile != "" {
+		data, err := os.ReadFile(s.cfg.AgentTokenFile)
+		if err != nil {
+			return fmt.Errorf("reading the agent token file: %w", err)
+		}
+		if token = strings.TrimSpace(string(data)); len(token) < 32 {
+			return fmt.Errorf("the agent token in %s is too short (want at least 32 characters)", s.cfg.AgentTokenFile)
+		}
+	} else if s.cfg.DB != "" {
 		token = box.Derive("rampart agent token v1")
 	} else if token, err = loadOrCreateToken(filepath.Join(s.cfg.DataDir, agentTokenFile)); err != nil {
 		return err
