@@ -62,7 +62,9 @@ func Open(ctx context.Context, dir string) (*sqlstore.Store, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	return sqlstore.New(writer, reader), nil
+	// SQLite has one writer: transactions that queue behind a commit are
+	// committed together, one fsync for all (sqlstore's group commit).
+	return sqlstore.NewWith(writer, reader, sqlstore.Options{GroupCommit: true}), nil
 }
 
 func dsn(path string, extra string) string {

@@ -24,6 +24,7 @@ type Store struct {
 	reader *cachedDB
 	tx     *txQuerier
 	opts   Options
+	group  *groupCommit // nil unless opts.GroupCommit
 }
 
 // Options are what an engine tells the shared code about its transactions.
@@ -39,6 +40,10 @@ type Options struct {
 	// transaction is run again, up to MaxAttempts times in all.
 	Retryable   func(error) bool
 	MaxAttempts int
+	// GroupCommit commits the write transactions that queue up while one
+	// commits together, one fsync for all (see groupCommit). For an engine
+	// with a single writer connection.
+	GroupCommit bool
 }
 
 // New returns a Store that writes through writer and reads through reader
@@ -53,6 +58,9 @@ func NewWith(writer, reader *sql.DB, opts Options) *Store {
 		opts.MaxAttempts = 1
 	}
 	s := &Store{writer: newCachedDB(writer), reader: newCachedDB(reader), opts: opts}
+	if opts.GroupCommit {
+		s.group = &groupCommit{}
+	}
 	if reader == writer {
 		s.reader = s.writer
 	}
@@ -89,6 +97,9 @@ func (s *Store) w() querier {
 func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
+	}
+	if s.group != nil {
+		return s.group.do(ctx, s, fn)
 	}
 	var err error
 	for attempt := 1; attempt <= s.opts.MaxAttempts; attempt++ {
