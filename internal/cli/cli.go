@@ -1,7 +1,9 @@
 // Package cli is the `rampart` command tree (cobra), built by constructors
 // with no package-level state, so tests can run it in-process. It wires the
-// server for `serve` and opens the data directory for the operator
-// commands (`apps`, `fleet`).
+// server for `serve`, opens the data directory for the operator commands
+// (`apps`, `users`, `fleet`, `appliances fail-next`, `migrate-store`), and
+// runs the client commands (`servers`, `agents`, `keys`, `appliances`, ...)
+// on the public SDK (client/...) only, as a third-party program would.
 package cli
 
 import (
@@ -62,7 +64,12 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(stdout, stderr), newApps(stdout), newFleet(stdout), newUsers(stdin, stdout), newAppliances(stdout))
+	root.AddCommand(newServe(stdout, stderr), newApps(stdout), newFleet(stdout), newUsers(stdin, stdout))
+	// The client commands, on the SDK (client/...), against a server's API.
+	cl := &clientCLI{}
+	root.AddCommand(cl.newConfig(), cl.newLogin(), cl.newLogout(), cl.newServers(), cl.newAgents(), cl.newUpdateSources(),
+		cl.newKeys(), cl.newRoles(), cl.newAppliances(), newExitCodesTopic())
+	root.AddCommand(newMigrateStore(stdout, stderr))
 	return root
 }
 

@@ -28,16 +28,16 @@ type Config struct {
 	// URL is the server's base URL (RAMPART_URL, -url).
 	URL string
 	// AppID and APIKey are the Apex Central application's
-	// (RAMPART_APP_ID, RAMPART_API_KEY).
+	// (RAMPART_APP_ID, RAMPART_APP_KEY, as the CLI names them).
 	AppID, APIKey string
 	// SecretKey is a Workload / Network Security API key secret
-	// (RAMPART_SECRET_KEY).
+	// (RAMPART_API_KEY, as the CLI names it).
 	SecretKey string
 	// User and Password sign an administrator in (RAMPART_USER, -user;
 	// RAMPART_PASSWORD).
 	User, Password string
 	// CAFile, Pin and Insecure are the TLS settings (-ca-file, -pin,
-	// -insecure; RAMPART_CA_FILE, RAMPART_TLS_PIN).
+	// -insecure; RAMPART_CA_FILE, RAMPART_PIN).
 	CAFile, Pin string
 	Insecure    bool
 	// CredentialsFile is a credentials.json to fill the blanks from
@@ -51,13 +51,13 @@ type Config struct {
 // Register adds the common flags to fs, with the environment's values as
 // defaults, and returns the Config they fill.
 func Register(fs *flag.FlagSet) *Config {
-	c := &Config{AppID: os.Getenv("RAMPART_APP_ID"), APIKey: os.Getenv("RAMPART_API_KEY"),
-		SecretKey: os.Getenv("RAMPART_SECRET_KEY"), Password: os.Getenv("RAMPART_PASSWORD")}
+	c := &Config{AppID: os.Getenv("RAMPART_APP_ID"), APIKey: os.Getenv("RAMPART_APP_KEY"),
+		SecretKey: os.Getenv("RAMPART_API_KEY"), Password: os.Getenv("RAMPART_PASSWORD")}
 	fs.StringVar(&c.URL, "url", os.Getenv("RAMPART_URL"), "server base URL, e.g. https://127.0.0.1:8443 (RAMPART_URL)")
 	fs.StringVar(&c.CredentialsFile, "credentials", os.Getenv("RAMPART_CREDENTIALS"), "credentials.json written by `rampart serve --demo` (RAMPART_CREDENTIALS)")
 	fs.StringVar(&c.User, "user", os.Getenv("RAMPART_USER"), "administrator to sign in as; the password comes from RAMPART_PASSWORD (RAMPART_USER)")
 	fs.StringVar(&c.CAFile, "ca-file", os.Getenv("RAMPART_CA_FILE"), "PEM file of the CA certificates to trust (RAMPART_CA_FILE)")
-	fs.StringVar(&c.Pin, "pin", os.Getenv("RAMPART_TLS_PIN"), "SHA-256 fingerprint of the server's certificate to pin (RAMPART_TLS_PIN)")
+	fs.StringVar(&c.Pin, "pin", os.Getenv("RAMPART_PIN"), "SHA-256 fingerprint of the server's certificate to pin (RAMPART_PIN)")
 	fs.BoolVar(&c.Insecure, "insecure", false, "do not verify the server's certificate (warns; prefer -pin)")
 	return c
 }
