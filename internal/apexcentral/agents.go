@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
@@ -62,11 +63,13 @@ func (api *API) ActOnAgents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
+	audit.Qualify(r.Context(), string(req.Action))
 	agents, err := api.Fleet.Act(r.Context(), req)
 	if err != nil {
 		api.fail(w, r, err)
 		return
 	}
+	audit.SetTarget(r.Context(), entityIDs(agents))
 	api.Log.InfoContext(r.Context(), "agent action accepted", "act", string(req.Action),
 		"app", fromContext(r.Context()).app.ID, "agents", len(agents))
 	writeOK(w, toProductAgents(agents))
@@ -188,4 +191,18 @@ func (api *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		api.Log.ErrorContext(r.Context(), "apex central request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, CodeInternalError, "")
 	}
+}
+
+// entityIDs lists the agents' entity IDs for the audit trail, the first
+// ten of a larger match followed by how many more there were.
+func entityIDs(agents []fleet.Agent) string {
+	ids := make([]string, 0, min(len(agents), 11))
+	for i, a := range agents {
+		if i == 10 {
+			ids = append(ids, fmt.Sprintf("and %d more", len(agents)-10))
+			break
+		}
+		ids = append(ids, a.EntityID)
+	}
+	return strings.Join(ids, ",")
 }

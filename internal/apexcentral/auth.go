@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
 
@@ -68,6 +69,7 @@ func (api *API) Authenticate(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		audit.SetActor(r.Context(), audit.ApplicationActor(app.ID, app.Name))
 		ctx := context.WithValue(r.Context(), ctxKey{}, authenticated{app: app, body: body})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
@@ -39,6 +40,7 @@ func (api *API) DeployUpdateSources(w http.ResponseWriter, r *http.Request) {
 		writeError(w, CodeInvalidParameter, "entity_id (the Apex One server's GUID) is required and must be a string")
 		return
 	}
+	audit.SetTarget(r.Context(), entityID)
 	raw, ok := body.field("setting_data_JSON_string")
 	var text string
 	if !ok || json.Unmarshal(raw, &text) != nil {

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/spf13/cobra"
 )
@@ -38,6 +39,7 @@ func newApps(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			audit.SetTarget(ctx, app.ID)
 			fmt.Fprintf(stdout, "Application ID: %s\nAPI key:        %s\nAPI type:       Apex Central Automation API\nTime-out:       %ds\nEnabled:        %v\n",
 				app.ID, app.APIKey, int(app.Timeout.Seconds()), app.Enabled)
 			fmt.Fprintln(stdout, "The API key is shown only now; rotate it with `rampart apps rotate-key` if it is lost.")

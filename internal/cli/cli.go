@@ -70,6 +70,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(cl.newConfig(), cl.newLogin(), cl.newLogout(), cl.newServers(), cl.newAgents(), cl.newUpdateSources(),
 		cl.newKeys(), cl.newRoles(), cl.newAppliances(), newExitCodesTopic())
 	root.AddCommand(newMigrateStore(stdout, stderr))
+	root.AddCommand(newAudit())
 	return root
 }
 

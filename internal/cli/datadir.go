@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/sealing"
@@ -23,7 +24,8 @@ type openDir struct {
 }
 
 // onDataDir makes a cobra RunE that opens the data directory *dir, runs
-// run on it, closes it, and turns run's error into an exit code.
+// run on it, records it in the audit trail when it is a change (see
+// operatorChanges), closes it, and turns run's error into an exit code.
 func onDataDir(dir *string, run func(ctx context.Context, d openDir, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
@@ -36,7 +38,10 @@ func onDataDir(dir *string, run func(ctx context.Context, d openDir, args []stri
 		if err != nil {
 			return fail(fmt.Errorf("loading sealing key: %w", err))
 		}
-		return exitFor(run(ctx, openDir{store: st, box: box}, args))
+		ctx, slot := audit.WithActorSlot(ctx)
+		err = run(ctx, openDir{store: st, box: box}, args)
+		recordChange(ctx, cmd, st, slot, args, err)
+		return exitFor(err)
 	}
 }
 

@@ -52,6 +52,7 @@ func NewAccess(store AccessStore, sealer Sealer, policy Policy, now func() time.
 type Principal struct {
 	KeyID   int64 // 0 for an administrator's session
 	AdminID int64
+	Name    string // the key's name or the administrator's username, for the audit trail
 	Role    Role
 }
 
@@ -236,7 +237,7 @@ func (s *Access) SessionPrincipal(ctx context.Context, sid, rid string) (Princip
 	if err := s.store.TouchSession(ctx, h, now); err != nil {
 		return Principal{}, fmt.Errorf("touching session: %w", err)
 	}
-	return Principal{AdminID: a.ID, Role: role}, nil
+	return Principal{AdminID: a.ID, Name: a.Username, Role: role}, nil
 }
 
 // SignOut ends the session the sID names.
@@ -281,7 +282,7 @@ func (s *Access) KeyPrincipal(ctx context.Context, secret string) (Principal, AP
 			return Principal{}, APIKey{}, fmt.Errorf("recording sign-in of key %d: %w", k.ID, err)
 		}
 	}
-	return Principal{KeyID: k.ID, Role: role}, k, nil
+	return Principal{KeyID: k.ID, Name: k.KeyName, Role: role}, k, nil
 }
 
 // CreateKey makes a new API key and returns it with its secret (shown only

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/keyauth"
 	"github.com/rampart-sec/rampart/internal/ratelimit"
@@ -63,6 +64,7 @@ func (api *API) Authenticated(next http.HandlerFunc) http.Handler {
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return
 		}
+		audit.SetActor(r.Context(), audit.KeyActor(p.KeyID, p.Name))
 		ok, err := keyauth.Gate{Limiter: api.Limiter, Tenant: api.Tenant, Node: api.Node}.Admit(r.Context(), w, keyauth.KeyCaller(p.KeyID))
 		if err != nil {
 			api.Log.ErrorContext(r.Context(), "rate limiter", "err", err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
 
@@ -89,6 +90,8 @@ func (api *API) StartMigration(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, `action must be "upgrade" or "rollback"`)
 		return
 	}
+	audit.Qualify(r.Context(), *req.Action)
+	audit.SetTarget(r.Context(), strconv.FormatInt(*req.ApplianceID, 10))
 	if err := api.Appliances.Start(r.Context(), *req.ApplianceID, appliances.Action(*req.Action)); err != nil {
 		api.fail(w, r, err)
 		return

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/identity"
 )
 
 // routes is every route Rampart serves, in one place.
@@ -72,7 +74,56 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /agent/v1/appliances/checkin", s.agents.ApplianceCheckIn)
 	mux.HandleFunc("POST /agent/v1/appliances/report", s.agents.ApplianceReport)
 
-	return normalizePath(mux)
+	// The web console (internal/console). Page: without a session, the
+	// sign-in page. Form: also the session's CSRF token and the rights
+	// listed (else 403, nothing changed). JSON: what pages poll; 401
+	// without a session. Automation API applications are credentials, so
+	// changing them takes the API-key rights; agents, update sources and
+	// appliances are managed devices, which take ManageAppliances.
+	// normalizePath drops trailing slashes: "/console/" arrives as "/console".
+	c := s.console
+	mux.HandleFunc("GET /{$}", c.Root)
+	mux.HandleFunc("GET /console/static/{file...}", c.Static)
+	mux.HandleFunc("GET /console/signin", c.SignInPage)
+	mux.HandleFunc("POST /console/signin", c.SignIn)
+	mux.Handle("POST /console/signout", c.Form(c.SignOut))
+	mux.Handle("GET /console", c.Page(c.Home))
+	const apps = "/console/administration/settings/automation-api"
+	mux.Handle("GET "+apps, c.Page(c.Apps))
+	mux.Handle("GET "+apps+"/add", c.Page(c.AddApp))
+	mux.Handle("POST "+apps+"/add", c.Form(c.SaveApp, identity.CreateAPIKeys))
+	mux.Handle("POST "+apps+"/{id}/enable", c.Form(c.SetAppEnabled(true), identity.EditAPIKeys))
+	mux.Handle("POST "+apps+"/{id}/disable", c.Form(c.SetAppEnabled(false), identity.EditAPIKeys))
+	mux.Handle("GET "+apps+"/{id}/rotate-key", c.Page(c.ConfirmApp("rotate-key")))
+	mux.Handle("POST "+apps+"/{id}/rotate-key", c.Form(c.RotateAppKey, identity.EditAPIKeys))
+	mux.Handle("GET "+apps+"/{id}/delete", c.Page(c.ConfirmApp("delete")))
+	mux.Handle("POST "+apps+"/{id}/delete", c.Form(c.DeleteApp, identity.DeleteAPIKeys))
+	mux.Handle("GET /console/fleet/servers", c.Page(c.Servers))
+	mux.Handle("GET /console/fleet/servers/{id}", c.Page(c.Server))
+	mux.Handle("POST /console/fleet/servers/{id}/update-sources", c.Form(c.DeployUpdateSources, identity.ManageAppliances))
+	mux.Handle("GET /console/fleet/agents", c.Page(c.Agents))
+	mux.Handle("GET /console/fleet/agents.json", c.JSON(c.AgentsJSON))
+	mux.Handle("GET /console/fleet/agents/act", c.Page(c.ConfirmAgentAction))
+	mux.Handle("POST /console/fleet/agents/act", c.Form(c.ActOnAgent, identity.ManageAppliances))
+	mux.Handle("GET /console/appliances", c.Page(c.Appliances))
+	mux.Handle("GET /console/appliances.json", c.JSON(c.AppliancesJSON))
+	mux.Handle("GET /console/appliances/{id}", c.Page(c.Appliance))
+	mux.Handle("GET /console/appliances/{id}/migration.json", c.JSON(c.ApplianceJSON))
+	mux.Handle("POST /console/appliances/{id}/migrate", c.Form(c.Migrate, identity.ManageAppliances))
+	const keys = "/console/administration/api-keys"
+	mux.Handle("GET "+keys, c.Page(c.APIKeys))
+	mux.Handle("POST "+keys, c.Form(c.CreateAPIKey, identity.CreateAPIKeys))
+	mux.Handle("GET "+keys+"/{id}/rotate", c.Page(c.ConfirmAPIKey("rotate")))
+	mux.Handle("POST "+keys+"/{id}/rotate", c.Form(c.RotateAPIKey, identity.EditAPIKeys))
+	mux.Handle("POST "+keys+"/{id}/activate", c.Form(c.SetAPIKeyActive(true), identity.EditAPIKeys))
+	mux.Handle("POST "+keys+"/{id}/deactivate", c.Form(c.SetAPIKeyActive(false), identity.EditAPIKeys))
+	mux.Handle("GET "+keys+"/{id}/delete", c.Page(c.ConfirmAPIKey("delete")))
+	mux.Handle("POST "+keys+"/{id}/delete", c.Form(c.DeleteAPIKey, identity.DeleteAPIKeys))
+	mux.Handle("GET /console/administration/roles", c.Page(c.Roles))
+	mux.HandleFunc("/console/", c.NotFound)
+	mux.HandleFunc("/console", c.NotFound) // else the mux redirects to the folder
+
+	return normalizePath(s.audited(mux))
 }
 
 // normalizePath cleans the path before the mux sees it, so that ServeMux

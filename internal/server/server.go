@@ -18,6 +18,8 @@ import (
 	"github.com/rampart-sec/rampart/internal/agentproto"
 	"github.com/rampart-sec/rampart/internal/apexcentral"
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
+	"github.com/rampart-sec/rampart/internal/console"
 	"github.com/rampart-sec/rampart/internal/demo"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
@@ -44,8 +46,12 @@ type Server struct {
 	apex       *apexcentral.API
 	workload   *workload.API
 	netsec     *netsec.API
+	console    *console.Console
 	// Appliances runs the Network Security appliances and their migrations.
 	Appliances *appliances.Service
+	// Audit is the audit trail: the routes record every change through
+	// it (see audited); the console lists it.
+	Audit      *audit.Service
 	runnerName string
 	agents     *agentproto.Handler
 	tlsCert    *tls.Certificate
@@ -151,6 +157,7 @@ func (s *Server) init(ctx context.Context) error {
 	}
 	s.agentToken = token
 	s.Apps = identity.NewService(s.store, box, s.cfg.Now, nil)
+	s.Audit = audit.NewService(s.store, s.cfg.Now)
 	s.Fleet = fleet.NewService(s.store, s.cfg.Now, nil)
 	s.Fleet.RedeliverAfter = s.cfg.RedeliverAfter
 	s.apex = &apexcentral.API{Apps: s.Apps, Fleet: s.Fleet, Now: s.cfg.Now, Log: s.cfg.Log, AuthDetail: s.cfg.AuthDetail}
@@ -171,6 +178,12 @@ func (s *Server) init(ctx context.Context) error {
 	s.Appliances = appliances.NewService(s.store, demo.Catalogue(), s.cfg.MigrationStep, s.cfg.Now)
 	s.agents.Appliances = s.Appliances
 	s.netsec = &netsec.API{Appliances: s.Appliances, Access: s.Access, Limiter: limiter, Tenant: "Primary", Node: node, Log: s.cfg.Log}
+	// The console's CSRF and form secret is derived from the sealing key,
+	// so that every replica of a PostgreSQL deployment accepts its forms.
+	if s.console, err = console.New(console.Config{Apps: s.Apps, Access: s.Access, Fleet: s.Fleet, Appliances: s.Appliances,
+		Secret: box.Derive("rampart console v1"), Now: s.cfg.Now, Log: s.cfg.Log}); err != nil {
+		return err
+	}
 	s.runnerName = fmt.Sprintf("%s/%d/%s", node, os.Getpid(), randomHexName())
 	if !s.cfg.HTTP {
 		cf, kf := s.cfg.TLSCert, s.cfg.TLSKey

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/keyauth"
 	"github.com/rampart-sec/rampart/internal/ratelimit"
@@ -65,6 +66,7 @@ func (api *API) Authenticated(next http.Handler) http.Handler {
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return
 		}
+		audit.SetActor(r.Context(), actor(p))
 		ok, err := keyauth.Gate{Limiter: api.Limiter, Tenant: api.Tenant, Node: api.Node}.Admit(r.Context(), w, limitKey)
 		if err != nil {
 			api.Log.ErrorContext(r.Context(), "rate limiter", "err", err)
@@ -77,6 +79,14 @@ func (api *API) Authenticated(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}))
+}
+
+// actor is the principal as the audit trail names it.
+func actor(p identity.Principal) audit.Actor {
+	if p.KeyID != 0 {
+		return audit.KeyActor(p.KeyID, p.Name)
+	}
+	return audit.AdministratorActor(p.AdminID, p.Name)
 }
 
 // principal finds who is calling; limitKey names the caller for the

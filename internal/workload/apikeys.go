@@ -3,8 +3,10 @@ package workload
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/search"
 )
@@ -106,6 +108,7 @@ func (api *API) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 		api.fail(w, r, "API key", err)
 		return
 	}
+	audit.SetTarget(r.Context(), strconv.FormatInt(created.ID, 10))
 	writeJSON(w, http.StatusOK, toAPIKey(created, secret))
 }
 

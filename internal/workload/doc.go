@@ -5,6 +5,7 @@
 // and the JSON shapes of sessions, API keys and roles (unset fields
 // omitted, times in milliseconds).
 //
-// It imports net/http, the identity domain, search and ratelimit; never a
-// store engine nor another adapter.
+// It imports net/http, the identity domain, search, ratelimit and audit (to
+// name the authenticated caller to the audit trail); never a store engine
+// nor another adapter.
 package workload

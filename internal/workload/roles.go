@@ -2,8 +2,10 @@ package workload
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/search"
 )
@@ -182,6 +184,7 @@ func (api *API) CreateRole(w http.ResponseWriter, r *http.Request) {
 		api.fail(w, r, "role", err)
 		return
 	}
+	audit.SetTarget(r.Context(), strconv.FormatInt(created.ID, 10))
 	writeJSON(w, http.StatusOK, toRole(created))
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
 
@@ -54,6 +55,7 @@ func (api *API) CreateSession(w http.ResponseWriter, r *http.Request) {
 		api.fail(w, r, "session", err)
 		return
 	}
+	audit.SetActor(r.Context(), audit.AdministratorActor(sess.AdminID, strings.TrimSpace(req.UserName)))
 	// Secure over HTTPS, as the vendor sets it; not over `serve --http`,
 	// where clients (curl, Go's cookie jar) would never send it back.
 	http.SetCookie(w, &http.Cookie{Name: "sID", Value: sid, Path: "/", Secure: r.TLS != nil, HttpOnly: true, SameSite: http.SameSiteStrictMode})

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pquerna/otp/totp"
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/sealing"
@@ -230,6 +231,17 @@ func fill(t *testing.T, s *sqlstore.Store, box *sealing.Box) fixture {
 	if ok, err := s.AdvanceMigration(ctx, waiting, next, nil); err != nil || !ok {
 		t.Fatalf("awaiting migration: %v %v", ok, err)
 	}
+
+	// The audit trail: an API call and an operator command.
+	events := audit.NewService(s, now)
+	for _, e := range []audit.Event{
+		{Actor: audit.KeyActor(1, "playbooks"), Family: audit.FamilyWorkload, Action: "POST /api/apikeys", Target: "2", Status: 200},
+		{Actor: audit.OperatorActor("root"), Family: audit.FamilyCLI, Action: "apps add", Target: fx.appID, Outcome: "ok"},
+	} {
+		if _, err := events.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return fx
 }
 
@@ -245,6 +257,7 @@ type state struct {
 	Keys       []identity.APIKey
 	Appliances []appliances.Appliance
 	Migrations []appliances.Migration
+	Audit      []audit.Event
 }
 
 func read(t *testing.T, s *sqlstore.Store, fx fixture) state {
@@ -287,6 +300,8 @@ func read(t *testing.T, s *sqlstore.Store, fx fixture) state {
 		must(err)
 		st.Migrations = append(st.Migrations, m)
 	}
+	st.Audit, err = s.AuditEvents(ctx, audit.Filter{})
+	must(err)
 	return st
 }
 
@@ -417,7 +432,7 @@ func TestCopy(t *testing.T) {
 			t.Errorf("%s: copied %d rows, source has %d", table, counts[table], n)
 		}
 	}
-	if counts["agents"] != 5 || counts["addresses"] == 0 || counts["migrations"] != 3 || counts["administrators"] != 3 {
+	if counts["agents"] != 5 || counts["addresses"] == 0 || counts["migrations"] != 3 || counts["administrators"] != 3 || counts["audit_events"] != 2 {
 		t.Errorf("counts %v do not cover the fixture", counts)
 	}
 
@@ -499,6 +514,11 @@ func TestCopy(t *testing.T) {
 		rid, err := pg.InsertRole(ctx, identity.Role{Name: "new", Created: at})
 		if err != nil || rid <= roleCounter {
 			t.Errorf("new role: ID %d (counter was %d), %v", rid, roleCounter, err)
+		}
+		maxEvent := maxOf(`SELECT MAX(id) FROM audit_events`)
+		eid, err := pg.InsertAuditEvent(ctx, audit.Event{At: at, Actor: audit.Anonymous(), Family: audit.FamilyWorkload, Action: "POST /api/sessions", Outcome: "refused 401"})
+		if err != nil || eid <= maxEvent {
+			t.Errorf("new audit event: ID %d (copied up to %d), %v", eid, maxEvent, err)
 		}
 	})
 }

@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every storage engine must pass:
-// it drives the fleet, identity and appliances store interfaces as the domain
+// it drives the fleet, identity, appliances and audit store interfaces as the domain
 // packages do and checks what they promise (not-found errors, list order,
 // case-insensitive keys, normalised address filters, compare-and-swap,
 // transactions, concurrent writers). It tests behaviour only, never an
@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
@@ -32,6 +33,7 @@ type Store interface {
 	identity.Store
 	identity.AccessStore
 	appliances.Store
+	audit.Store
 }
 
 // Run runs the conformance suite. open must return a new, empty store for
@@ -47,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Appliances", func(t *testing.T) { testAppliances(t, open) })
 	t.Run("Migrations", func(t *testing.T) { testMigrations(t, open) })
 	t.Run("MigrationLeases", func(t *testing.T) { testMigrationLeases(t, open) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 }
 
 // base is the suite's epoch; stores keep times to the millisecond.
