@@ -278,6 +278,7 @@ func TestBrowser(t *testing.T) {
 			{"/console/fleet/servers/" + osceServer, "#us-form", "server-update-sources"},
 			{"/console/administration/api-keys", "#keys", "api-keys"},
 			{"/console/administration/roles", `section[data-role="2"]`, "roles"},
+			{"/console/administration/audit-log", `#audit tr[data-event]`, "audit-log"},
 		} {
 			b.open(p.path)
 			b.step(p.name, chromedp.WaitVisible(chromedp.CSS(p.ready)))
@@ -287,6 +288,7 @@ func TestBrowser(t *testing.T) {
 		for _, p := range []struct{ path, ready, name string }{
 			{"/console/fleet/agents", "#agents", "narrow-agents"},
 			{"/console/administration/settings/automation-api/add", "#access", "narrow-automation-api-add"},
+			{"/console/administration/audit-log", `#audit tr[data-event]`, "narrow-audit-log"},
 		} {
 			b.open(p.path)
 			b.step(p.name, chromedp.WaitVisible(chromedp.CSS(p.ready)))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/appliances"
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 	"github.com/rampart-sec/rampart/internal/identity"
 )
@@ -34,6 +35,9 @@ type Config struct {
 	Access     *identity.Access
 	Fleet      *fleet.Service
 	Appliances *appliances.Service
+	// Audit is the audit trail the console lists (the server records
+	// the console's changes in it, not the console).
+	Audit *audit.Service
 	// Secret keys the console's CSRF tokens and the MAC that carries a
 	// generated application's credentials through its form. Every replica
 	// must hold the same one (the server derives it from the sealing key).
@@ -49,6 +53,7 @@ type Console struct {
 	access     *identity.Access
 	fleet      *fleet.Service
 	appliances *appliances.Service
+	audit      *audit.Service
 	secret     []byte
 	now        func() time.Time
 	log        *slog.Logger
@@ -69,7 +74,7 @@ const (
 
 // New parses the templates and returns the console.
 func New(cfg Config) (*Console, error) {
-	if cfg.Apps == nil || cfg.Access == nil || cfg.Fleet == nil || cfg.Appliances == nil {
+	if cfg.Apps == nil || cfg.Access == nil || cfg.Fleet == nil || cfg.Appliances == nil || cfg.Audit == nil {
 		return nil, errors.New("console: every service is required")
 	}
 	if len(cfg.Secret) < 16 {
@@ -82,7 +87,7 @@ func New(cfg Config) (*Console, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	c := &Console{apps: cfg.Apps, access: cfg.Access, fleet: cfg.Fleet, appliances: cfg.Appliances,
-		secret: []byte(cfg.Secret), now: cfg.Now, log: cfg.Log}
+		audit: cfg.Audit, secret: []byte(cfg.Secret), now: cfg.Now, log: cfg.Log}
 	if err := c.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,9 @@ var pages = []struct{ path, want string }{
 	{keysPath + "/1/rotate", "Rotate API key"},
 	{keysPath + "/1/delete", "Delete this API key?"},
 	{"/console/administration/roles", "Auditor"},
+	// The sign-in of the session reading it is the newest change.
+	{auditPath, "POST /console/signin"},
+	{auditPath + "?actor_kind=administrator&family=console&since=24h", "POST /console/signin"},
 }
 
 // jsonEndpoints are what the pages poll.
@@ -600,7 +603,7 @@ func TestReadOnlyRole(t *testing.T) {
 		{"/console", "read-only"}, {appsPath, "Rampart demo"}, {"/console/fleet/agents", "client01"},
 		{"/console/fleet/servers/" + osceServer, "may read these settings but not change them"},
 		{"/console/appliances/8", "2021.4.1.10996"}, {keysPath, "Rampart demo"}, {"/console/administration/roles", "Full Access"},
-		{"/console/fleet/agents.json", "client01"},
+		{"/console/fleet/agents.json", "client01"}, {auditPath, "POST /console/signin"},
 	} {
 		a := s.get(p.path)
 		if a.Status != http.StatusOK || !strings.Contains(a.Body, p.want) {

@@ -1,10 +1,10 @@
 // Package console owns Rampart's web console: its pages and forms
 // (sign-in, Administration > Settings > Automation API Access Settings,
 // the fleet's servers and Security Agents, the appliances and their
-// migrations, API keys and roles), the console session and its CSRF
-// tokens, and its templates, stylesheet and scripts, embedded in the
-// binary (html/template and a little hand-written JavaScript; no build
-// step).
+// migrations, API keys and roles, the audit log), the console session
+// and its CSRF tokens, and its templates, stylesheet and scripts, embedded
+// in the binary (html/template and a little hand-written JavaScript; no
+// build step).
 //
 // Every change goes through the same domain calls the API adapters and the
 // CLI make (identity, fleet, appliances). The routes are mounted by

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rampart-sec/rampart/internal/audit"
 	"github.com/rampart-sec/rampart/internal/fleet"
 )
 
@@ -406,6 +407,8 @@ func (c *Console) ConfirmAgentAction(w http.ResponseWriter, r *http.Request, op 
 func (c *Console) ActOnAgent(w http.ResponseWriter, r *http.Request, op *Operator) {
 	f := r.PostForm
 	act, id := fleet.Action(f.Get("act")), strings.TrimSpace(f.Get("entity_id"))
+	audit.SetTarget(r.Context(), id)
+	audit.Qualify(r.Context(), string(act))
 	back := agentsBack(f.Get("back"))
 	if !act.Valid() || id == "" {
 		c.refuse(w, r, op, http.StatusBadRequest, "Bad request", "The action or the agent is missing.")

@@ -28,6 +28,7 @@ const (
 	osceClient = "8a1a84550462-40bc9afc-3770-16ac-cd6c"
 	appsPath   = "/console/administration/settings/automation-api"
 	keysPath   = "/console/administration/api-keys"
+	auditPath  = "/console/administration/audit-log"
 )
 
 var ctx = context.Background()

@@ -120,6 +120,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+keys+"/{id}/delete", c.Page(c.ConfirmAPIKey("delete")))
 	mux.Handle("POST "+keys+"/{id}/delete", c.Form(c.DeleteAPIKey, identity.DeleteAPIKeys))
 	mux.Handle("GET /console/administration/roles", c.Page(c.Roles))
+	mux.Handle("GET /console/administration/audit-log", c.Page(c.AuditLog))
 	mux.HandleFunc("/console/", c.NotFound)
 	mux.HandleFunc("/console", c.NotFound) // else the mux redirects to the folder
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +64,9 @@ type Server struct {
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.AgentInterval <= 0 {
 		cfg.AgentInterval = 2 * time.Second
@@ -180,7 +184,7 @@ func (s *Server) init(ctx context.Context) error {
 	s.netsec = &netsec.API{Appliances: s.Appliances, Access: s.Access, Limiter: limiter, Tenant: "Primary", Node: node, Log: s.cfg.Log}
 	// The console's CSRF and form secret is derived from the sealing key,
 	// so that every replica of a PostgreSQL deployment accepts its forms.
-	if s.console, err = console.New(console.Config{Apps: s.Apps, Access: s.Access, Fleet: s.Fleet, Appliances: s.Appliances,
+	if s.console, err = console.New(console.Config{Apps: s.Apps, Access: s.Access, Fleet: s.Fleet, Appliances: s.Appliances, Audit: s.Audit,
 		Secret: box.Derive("rampart console v1"), Now: s.cfg.Now, Log: s.cfg.Log}); err != nil {
 		return err
 	}
@@ -233,7 +237,7 @@ func (s *Server) Run(ctx context.Context) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug),
 	}
 	ln := s.listener
 	if s.tlsCert != nil {
