@@ -1,11 +1,9 @@
 package workload
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/rampart-sec/rampart/client/transport"
 )
@@ -52,17 +50,5 @@ func IsForbidden(err error) bool { return StatusCode(err) == http.StatusForbidde
 
 // errorOf builds the *Error of a non-2xx answer.
 func errorOf(method, path string, resp *transport.Response) *Error {
-	e := &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Attempts: resp.Attempts}
-	var m struct {
-		Message *string `json:"message"`
-	}
-	if json.Unmarshal(resp.Body, &m) == nil && m.Message != nil {
-		e.Message = *m.Message
-		return e
-	}
-	e.Message = strings.TrimSpace(string(resp.Body))
-	if len(e.Message) > 200 {
-		e.Message = e.Message[:200] + "..."
-	}
-	return e
+	return &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Attempts: resp.Attempts, Message: resp.Message()}
 }
