@@ -23,9 +23,6 @@ func (s *Service) NewCredentials() (id, apiKey string) {
 // chosen beforehand: the same checks, the same sealing, the same store
 // call. The key is returned in plaintext once more, as Add returns it.
 func (s *Service) AddWithCredentials(ctx context.Context, id, apiKey, name string, timeout time.Duration, enabled bool) (Application, error) {
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
 	id, apiKey = normID(id), strings.TrimSpace(apiKey)
 	if _, err := uuid.Parse(id); err != nil || id == "" {
 		return Application{}, fmt.Errorf("%w: the application ID is not a GUID", ErrInvalid)
@@ -33,19 +30,5 @@ func (s *Service) AddWithCredentials(ctx context.Context, id, apiKey, name strin
 	if _, err := uuid.Parse(apiKey); err != nil || apiKey != strings.ToUpper(apiKey) {
 		return Application{}, fmt.Errorf("%w: the API key is not in the console's format", ErrInvalid)
 	}
-	if err := validate(name, timeout); err != nil {
-		return Application{}, err
-	}
-	app := Application{
-		ID: id, Name: strings.TrimSpace(name), APIKey: apiKey,
-		Enabled: enabled, Timeout: timeout, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
-	}
-	sealed, err := s.seal(app)
-	if err != nil {
-		return Application{}, err
-	}
-	if err := s.store.CreateApplication(ctx, sealed); err != nil {
-		return Application{}, fmt.Errorf("creating application: %w", err)
-	}
-	return app, nil
+	return s.create(ctx, id, apiKey, name, timeout, enabled)
 }

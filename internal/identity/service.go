@@ -63,6 +63,13 @@ func NewService(store Store, sealer Sealer, now func() time.Time, newID func() s
 // Add creates an application with a fresh ID and API key and returns it
 // with the key in plaintext: the only time a caller sees it.
 func (s *Service) Add(ctx context.Context, name string, timeout time.Duration, enabled bool) (Application, error) {
+	return s.create(ctx, s.newID(), newAPIKey(), name, timeout, enabled)
+}
+
+// create validates, seals and stores a new application with the given
+// credentials; Add and AddWithCredentials differ only in where those come
+// from.
+func (s *Service) create(ctx context.Context, id, apiKey, name string, timeout time.Duration, enabled bool) (Application, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
@@ -70,7 +77,7 @@ func (s *Service) Add(ctx context.Context, name string, timeout time.Duration, e
 		return Application{}, err
 	}
 	app := Application{
-		ID: s.newID(), Name: strings.TrimSpace(name), APIKey: newAPIKey(),
+		ID: id, Name: strings.TrimSpace(name), APIKey: apiKey,
 		Enabled: enabled, Timeout: timeout, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 	}
 	sealed, err := s.seal(app)
