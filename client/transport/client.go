@@ -234,3 +234,18 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+// Prefix returns the path to put between the base URL and a family's
+// routes: prefix (def when empty), with one leading slash and none
+// trailing, or "" when the base URL already ends with it, so a base URL
+// given with or without the API's path works alike.
+func (c *Client) Prefix(prefix, def string) string {
+	if prefix == "" {
+		prefix = def
+	}
+	prefix = "/" + strings.Trim(prefix, "/")
+	if strings.HasSuffix(c.BasePath(), prefix) {
+		return ""
+	}
+	return prefix
+}

@@ -20,3 +20,21 @@ func TestResponseMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestClientPrefix(t *testing.T) {
+	for _, c := range []struct{ base, prefix, def, want string }{
+		{"https://h:8443", "", "/api", "/api"},
+		{"https://h:8443/", "api/", "/api", "/api"},
+		{"https://h:8443/api", "", "/api", ""},
+		{"https://h:8443/api/", "/api", "/api", ""},
+		{"https://h/tenant", "", "/api", "/api"},
+	} {
+		tr, err := New(c.base, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Prefix(c.prefix, c.def); got != c.want {
+			t.Errorf("Prefix(%q, %q) on %s = %q, want %q", c.prefix, c.def, c.base, got, c.want)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/rampart-sec/rampart/client/transport"
 )
@@ -73,14 +72,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workload security: %w", err)
 	}
-	prefix := cfg.PathPrefix
-	if prefix == "" {
-		prefix = DefaultPathPrefix
-	}
-	prefix = "/" + strings.Trim(prefix, "/")
-	if strings.HasSuffix(tr.BasePath(), prefix) {
-		prefix = ""
-	}
+	prefix := tr.Prefix(cfg.PathPrefix, DefaultPathPrefix)
 	version := cfg.APIVersion
 	if version == "" {
 		version = DefaultAPIVersion
